@@ -1,0 +1,168 @@
+package datasets
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"rolemine/datasets/schema"
+)
+
+// Store is the embedded DuckDB database. It is safe for concurrent use by
+// multiple goroutines, but one database file must be opened by one process
+// at a time (DuckDB locks it).
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// Open opens (creating if needed) the database file at path and brings its
+// tables up to the current schema. An empty path opens a private in-memory
+// database. The caller must Close the store.
+func Open(ctx context.Context, path string) (*Store, error) {
+	connector, err := duckdb.NewConnector(path, func(execer driver.ExecerContext) error {
+		// No network here: a query needing a missing extension must fail at
+		// once with a clear error instead of trying to download it.
+		for _, q := range []string{
+			"SET autoinstall_known_extensions = false",
+			"SET autoload_known_extensions = false",
+		} {
+			if _, err := execer.ExecContext(ctx, q, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s := &Store{db: sql.OpenDB(connector), path: path}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database. The store must not be used afterwards.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path returns the database file path ("" for in-memory).
+func (s *Store) Path() string { return s.path }
+
+// DB returns the underlying database handle for queries and writes of
+// results. Callers must not change the canonical tables through it.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Arrow runs query and passes its result, streamed as Arrow record batches,
+// to fn. The reader and every record it yields are valid only until fn
+// returns; a record is valid only until the next call to Next.
+func (s *Store) Arrow(ctx context.Context, query string, fn func(array.RecordReader) error, args ...any) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		if err != nil {
+			return err
+		}
+		r, err := ar.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer r.Release()
+		return fn(r)
+	})
+}
+
+// metaTables are the store's own tables, created before the canonical ones.
+var metaTables = []string{
+	`CREATE TABLE IF NOT EXISTS snapshots (
+		snapshot_id BIGINT PRIMARY KEY, created_at TIMESTAMP NOT NULL, note VARCHAR)`,
+	`CREATE TABLE IF NOT EXISTS snapshot_files (
+		snapshot_id BIGINT NOT NULL, table_name VARCHAR NOT NULL, file VARCHAR NOT NULL,
+		format VARCHAR, sha256 VARCHAR, bytes BIGINT, rows_read BIGINT, rows_loaded BIGINT,
+		rows_rejected BIGINT, duplicates BIGINT, columns VARCHAR[], attributes VARCHAR[],
+		ignored VARCHAR[])`,
+	`CREATE TABLE IF NOT EXISTS rejects (
+		snapshot_id BIGINT NOT NULL, table_name VARCHAR, file VARCHAR, line BIGINT,
+		column_name VARCHAR, reason VARCHAR, raw VARCHAR)`,
+	`CREATE TABLE IF NOT EXISTS load_warnings (
+		snapshot_id BIGINT NOT NULL, table_name VARCHAR, file VARCHAR, message VARCHAR)`,
+	`CREATE TABLE IF NOT EXISTS attributes (
+		snapshot_id BIGINT NOT NULL, entity VARCHAR NOT NULL, subject_id VARCHAR NOT NULL,
+		name VARCHAR NOT NULL, value VARCHAR)`,
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	stmts := append([]string(nil), metaTables...)
+	for _, t := range schema.Canonical() {
+		stmts = append(stmts, createTable(t), createCurrentView(t))
+	}
+	stmts = append(stmts, attributeViews...)
+	for _, q := range stmts {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("create schema: %w", err)
+		}
+	}
+	return nil
+}
+
+func createTable(t schema.Table) string {
+	cols := []string{"snapshot_id BIGINT NOT NULL"}
+	for _, c := range t.Columns {
+		cols = append(cols, fmt.Sprintf("%s %s", c.Name, c.Type))
+	}
+	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s)", t.Name, strings.Join(cols, ", "))
+}
+
+// createCurrentView defines current_<table>; see the package doc.
+func createCurrentView(t schema.Table) string {
+	if t.Mode == schema.State {
+		return fmt.Sprintf(`CREATE OR REPLACE VIEW current_%[1]s AS
+			SELECT * FROM %[1]s WHERE snapshot_id = (SELECT max(snapshot_id) FROM %[1]s)`, t.Name)
+	}
+	return fmt.Sprintf(`CREATE OR REPLACE VIEW current_%[1]s AS
+		SELECT * FROM %[1]s QUALIFY row_number() OVER (PARTITION BY %[2]s ORDER BY snapshot_id DESC) = 1`,
+		t.Name, strings.Join(t.Key, ", "))
+}
+
+// attributeViews give the attributes of the current identities and requests.
+var attributeViews = []string{
+	`CREATE OR REPLACE VIEW current_identity_attributes AS
+		SELECT subject_id AS identity_id, name, value FROM attributes
+		WHERE entity = 'identity' AND snapshot_id = (SELECT max(snapshot_id) FROM identities)`,
+	`CREATE OR REPLACE VIEW current_request_attributes AS
+		SELECT subject_id AS request_id, name, value FROM attributes WHERE entity = 'request'
+		QUALIFY row_number() OVER (PARTITION BY subject_id, name ORDER BY snapshot_id DESC) = 1`,
+}
+
+// LatestSnapshot returns the newest snapshot id, or 0 when nothing has been
+// loaded.
+func (s *Store) LatestSnapshot(ctx context.Context) (int64, error) {
+	var id sql.NullInt64
+	err := s.db.QueryRowContext(ctx, "SELECT max(snapshot_id) FROM snapshots").Scan(&id)
+	return id.Int64, err
+}
+
+// Count returns the number of rows of the current view of a canonical table.
+func (s *Store) Count(ctx context.Context, table string) (int64, error) {
+	t, ok := schema.Lookup(table)
+	if !ok {
+		return 0, fmt.Errorf("unknown table %q (canonical tables: %s)", table, strings.Join(schema.Names(), ", "))
+	}
+	var n int64
+	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM current_"+t.Name).Scan(&n)
+	return n, err
+}
+
+// errNoSnapshot is returned by stages that need loaded data.
+var errNoSnapshot = errors.New("the database holds no data yet: run rolemine ingest first")

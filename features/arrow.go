@@ -1,0 +1,95 @@
+package features
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// Column names of the assignment stream read by ReadMatrix.
+const (
+	IdentityColumn    = "identity_id"
+	EntitlementColumn = "entitlement_id"
+)
+
+// AddRecords adds every cell of the record batches of r to b. Each batch
+// must have string columns identity_id and entitlement_id; extra columns
+// are ignored. The reader is consumed but not released.
+func (b *MatrixBuilder) AddRecords(r array.RecordReader) error {
+	for r.Next() {
+		if err := b.AddRecord(r.RecordBatch()); err != nil {
+			return err
+		}
+	}
+	return r.Err()
+}
+
+// AddRecord adds the cells of one record batch; see AddRecords.
+func (b *MatrixBuilder) AddRecord(rec arrow.RecordBatch) error {
+	ids, err := stringColumn(rec, IdentityColumn)
+	if err != nil {
+		return err
+	}
+	ents, err := stringColumn(rec, EntitlementColumn)
+	if err != nil {
+		return err
+	}
+	for k := 0; k < ids.Len(); k++ {
+		if ids.IsNull(k) || ents.IsNull(k) {
+			return fmt.Errorf("features: null id in assignment batch row %d", k)
+		}
+		b.Add(ids.Value(k), ents.Value(k))
+	}
+	return nil
+}
+
+// AddRowRecords declares one row per value of the string column col of
+// every batch of r (for identities that hold nothing).
+func (b *MatrixBuilder) AddRowRecords(r array.RecordReader, col string) error {
+	return eachString(r, col, func(s string) { b.AddRow(s) })
+}
+
+// AddColRecords declares one column per value of the string column col.
+func (b *MatrixBuilder) AddColRecords(r array.RecordReader, col string) error {
+	return eachString(r, col, func(s string) { b.AddCol(s) })
+}
+
+func eachString(r array.RecordReader, col string, fn func(string)) error {
+	for r.Next() {
+		a, err := stringColumn(r.RecordBatch(), col)
+		if err != nil {
+			return err
+		}
+		for k := 0; k < a.Len(); k++ {
+			if !a.IsNull(k) {
+				fn(a.Value(k))
+			}
+		}
+	}
+	return r.Err()
+}
+
+// stringValues is the read side shared by Arrow's String and LargeString.
+type stringValues interface {
+	Len() int
+	IsNull(int) bool
+	Value(int) string
+}
+
+func stringColumn(rec arrow.RecordBatch, name string) (stringValues, error) {
+	idx := rec.Schema().FieldIndices(name)
+	if len(idx) == 0 {
+		return nil, fmt.Errorf("features: record has no column %q", name)
+	}
+	switch a := rec.Column(idx[0]).(type) {
+	case *array.String:
+		return a, nil
+	case *array.LargeString:
+		return a, nil
+	case *array.StringView:
+		return a, nil
+	default:
+		return nil, fmt.Errorf("features: column %q is %s, want a string type", name, a.DataType())
+	}
+}
