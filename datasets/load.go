@@ -165,8 +165,12 @@ func (p *plan) checks(maxField int) []check {
 		}
 		if c.Values != nil {
 			value := p.valueExpr(c)
+			hint := ""
+			if c.Name == "decision" {
+				hint = " (map source values with --approved-values and --denied-values)"
+			}
 			add(c.Name, fmt.Sprintf("%s IS NOT NULL AND %s NOT IN (%s)", value, value, sqlList(c.Values)),
-				fmt.Sprintf("'''' || left(%s, 80) || ''' is not one of %s'", raw, strings.Join(c.Values, ", ")))
+				fmt.Sprintf("'''' || left(%s, 80) || ''' is not one of %s%s'", raw, strings.Join(c.Values, ", "), hint))
 		}
 	}
 	for _, col := range p.allColumns() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -112,7 +113,7 @@ func printIngestReport(e *env, rep *datasets.IngestReport) {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "table\tfile\tread\tloaded\trejected\tduplicates\t")
 	for _, f := range rep.Files {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t\n", f.Table, f.File, f.RowsRead, f.RowsLoaded, f.Rejected, f.Duplicates)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t\n", f.Table, filepath.Base(f.File), f.RowsRead, f.RowsLoaded, f.Rejected, f.Duplicates)
 	}
 	tw.Flush()
 	for _, f := range rep.Files {
