@@ -1,0 +1,71 @@
+package datasets
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// Tx is a write transaction on the store, for the results of later stages.
+// It is valid only inside the callback of Store.Write.
+type Tx struct {
+	ctx  context.Context
+	conn *sql.Conn
+}
+
+// Write runs fn in one transaction: everything fn writes is committed
+// together when it returns nil, and nothing is when it returns an error.
+func (s *Store) Write(ctx context.Context, fn func(*Tx) error) (err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	if err := fn(&Tx{ctx: ctx, conn: conn}); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, "COMMIT")
+	return err
+}
+
+// Exec runs a statement in the transaction.
+func (tx *Tx) Exec(query string, args ...any) error {
+	_, err := tx.conn.ExecContext(tx.ctx, query, args...)
+	return err
+}
+
+// QueryRow runs a query returning one row in the transaction.
+func (tx *Tx) QueryRow(query string, args ...any) *sql.Row {
+	return tx.conn.QueryRowContext(tx.ctx, query, args...)
+}
+
+// Append bulk-appends rows to table with DuckDB's appender. rows calls add
+// once per row with the values of every column in table order (string,
+// int64, float64, bool, time.Time or nil).
+func (tx *Tx) Append(table string, rows func(add func(values ...driver.Value) error) error) error {
+	return tx.conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", table)
+		if err != nil {
+			return fmt.Errorf("append to %s: %w", table, err)
+		}
+		if err := rows(a.AppendRow); err != nil {
+			a.Close()
+			return fmt.Errorf("append to %s: %w", table, err)
+		}
+		if err := a.Close(); err != nil {
+			return fmt.Errorf("append to %s: %w", table, err)
+		}
+		return nil
+	})
+}
