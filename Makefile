@@ -7,7 +7,7 @@ GO      ?= go
 export GOFLAGS := -tags=duckdb_arrow
 BIN     := bin/rolemine
 DEMO    := demo
-PURE    := ./features/... ./mining/... ./eval/...
+PURE    := $(patsubst %,./%/...,$(wildcard features mining eval))
 
 .PHONY: all build test fmt-check vet pure demo bench clean
 
