@@ -1,0 +1,75 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+
+	"rolemine/eval"
+)
+
+// CrossValidate fits one model per split on its Train rows and scores its
+// Test rows, returning the raw out-of-fold score of every instance (NaN for
+// rows in no Test set; a row in several Test sets keeps the last split's
+// score). Splits are fitted concurrently on up to Options.Workers
+// goroutines; the result does not depend on their number.
+//
+// It returns the first fit error, naming its split. It panics if a split
+// names a row outside xs.
+func CrossValidate(xs []Instance, splits []eval.Split, opts Options, src rand.Source) ([]float64, error) {
+	opts.check()
+	for k, s := range splits {
+		for _, rows := range [][]int{s.Train, s.Test} {
+			for _, r := range rows {
+				if r < 0 || r >= len(xs) {
+					panic(fmt.Sprintf("model: split %d names row %d of %d", k, r, len(xs)))
+				}
+			}
+		}
+	}
+	scores := make([][]float64, len(splits))
+	errs := make([]error, len(splits))
+	sem := make(chan struct{}, opts.workers())
+	inner := opts
+	inner.Workers = 1
+	seeds := make([]uint64, len(splits))
+	for k := range seeds {
+		seeds[k] = src.Uint64()
+	}
+	var wg sync.WaitGroup
+	for k, s := range splits {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			train := make([]Instance, len(s.Train))
+			for i, r := range s.Train {
+				train[i] = xs[r]
+			}
+			m, err := Fit(train, inner, rand.NewPCG(seeds[k], uint64(k)))
+			if err != nil {
+				errs[k] = fmt.Errorf("model: split %d: %w", k, err)
+				return
+			}
+			test := make([]Instance, len(s.Test))
+			for i, r := range s.Test {
+				test[i] = xs[r]
+			}
+			scores[k] = m.ScoreTo(nil, test)
+		})
+	}
+	wg.Wait()
+	oof := make([]float64, len(xs))
+	for i := range oof {
+		oof[i] = math.NaN()
+	}
+	for k, s := range splits {
+		if errs[k] != nil {
+			return nil, errs[k]
+		}
+		for i, r := range s.Test {
+			oof[r] = scores[k][i]
+		}
+	}
+	return oof, nil
+}

@@ -1,0 +1,60 @@
+// Package model scores pending access requests: for an identity (or a
+// requester described only by attributes) and an entitlement, the log-odds
+// that a careful human approver would approve, learned from past decisions,
+// with the reasons behind each score in plain words.
+//
+// # Input
+//
+// An Instance is a bag of categorical tokens, by convention "name=value"
+// ("RESOURCE=17183", "ROLE_DEPTNAME=123125", "APP=payroll"), optional dense
+// numeric signals the caller computes (for example smoothed peer-holding
+// rates), and the decision. Nothing is specific to one data set: any
+// request described by categorical attributes will do.
+//
+// # Model
+//
+// Every token, every pair of tokens (Options.Pairs) and optionally every
+// triple is a binary feature identified by a 64-bit hash (FNV-1a, mixed;
+// pairs and triples hash their members' hashes, order-free). The model keeps
+// an exact open-addressing table of the hashes seen in training, each with
+// its weight and its training counts (approved, seen), so that explanations
+// can quote them. Two signal families derived from those training counts
+// join the binary features:
+//
+//   - count indicators (Options.Counts): per attribute group (the names of
+//     a feature's tokens, e.g. RESOURCE × MGR_ID) and logarithmic bucket of
+//     how many past decisions share the instance's value, so unseen and rare
+//     combinations get their own learned risk;
+//   - rate signals (Options.Rates): per attribute group, the smoothed
+//     log-odds of approval among past decisions sharing the value and the
+//     log of their number, fed to a second, dense logistic regression. For
+//     training instances they come from inner folds (Options.RateFolds), so
+//     no instance sees its own label (no target leakage); at scoring time
+//     they use all training decisions.
+//
+// Both regressions minimise log-loss plus Lambda/2·‖w‖² (intercept free) with
+// gonum's LBFGS; the score is the mean of their log-odds. Scores are raw
+// log-odds: calibrate them with eval.FitIsotonic or eval.FitPlatt on
+// out-of-fold scores from CrossValidate before reading them as
+// probabilities or comparing with a policy threshold.
+//
+// # Explanations
+//
+// A score is exactly the intercept plus one contribution per token
+// combination (its own weight, its count indicator and its rate signals)
+// plus one per numeric signal. Explain returns the strongest, each with the
+// past decisions behind it, e.g.
+// "RESOURCE=17183 × ROLE_DEPTNAME=123125: 41 of 44 past requests approved".
+//
+// # Invariants
+//
+// Fit is deterministic given its rand.Source (which only draws the inner
+// folds of the rate signals); CrossValidate derives one source per split
+// from the one it is given, so its result does not depend on the number of
+// workers. A Model is immutable and safe for concurrent use; inputs are never
+// mutated. Options out of range, instances whose numeric signals do not match
+// the model at scoring time and dst slices of the wrong length are misuse and
+// panic with a "model: " message; bad training data (no instances, one class
+// only, inconsistent or non-finite numeric signals) returns an error naming
+// the instance. Nothing needs closing.
+package model
