@@ -26,11 +26,11 @@ func ExampleGenerate() {
 	}
 	// Output:
 	// identities.csv                             1000
-	// accounts.csv                               4451
+	// accounts.csv                               4455
 	// entitlements.csv                            500
 	// assignments.csv                           55557
 	// requests.csv                               1380
-	// certifications.csv                        33874
+	// certifications.csv                        33842
 	// sod_rules.csv                                 5
 	// ground_truth/planted_roles.csv              339
 	// ground_truth/planted_role_members.csv      4002

@@ -36,7 +36,9 @@ type Options struct {
 	// with their own cause in ground_truth/noise_assignments.csv.
 	Noise float64
 	// ReviewerNoise is the probability that a recorded request decision is
-	// the opposite of the policy's decision.
+	// the opposite of the policy's decision for the closest calls (approval
+	// probability 1/2); a decision of approval probability p is flipped
+	// with probability ReviewerNoise·4p(1-p), so clear cases rarely are.
 	ReviewerNoise float64
 	// NonHuman is the share of identities that are service accounts or bots.
 	NonHuman float64
