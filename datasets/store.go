@@ -108,6 +108,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		stmts = append(stmts, createTable(t), createCurrentView(t))
 	}
 	stmts = append(stmts, attributeViews...)
+	for _, t := range schema.Results() {
+		stmts = append(stmts, createResultTable(t))
+	}
 	for _, q := range stmts {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("create schema: %w", err)
@@ -118,6 +121,14 @@ func (s *Store) migrate(ctx context.Context) error {
 
 func createTable(t schema.Table) string {
 	cols := []string{"snapshot_id BIGINT NOT NULL"}
+	for _, c := range t.Columns {
+		cols = append(cols, fmt.Sprintf("%s %s", c.Name, c.Type))
+	}
+	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s)", t.Name, strings.Join(cols, ", "))
+}
+
+func createResultTable(t schema.Table) string {
+	var cols []string
 	for _, c := range t.Columns {
 		cols = append(cols, fmt.Sprintf("%s %s", c.Name, c.Type))
 	}

@@ -17,8 +17,8 @@ import (
 var update = flag.Bool("update", false, "rewrite the want sections of testdata/*.txtar")
 
 // TestScripts runs the end-to-end scenarios of testdata/*.txtar. Each
-// archive's comment lists commands, one a line (`rolemine ARGS`; $WORK is the
-// scenario's directory, holding the archive's files). The file "want" is the
+// archive's comment lists commands, one a line (`rolemine ARGS` or `cat
+// FILE`; $WORK is the scenario's directory, holding the archive's files). The file "want" is the
 // transcript: each command, its stdout and stderr, and its exit status.
 func TestScripts(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.txtar")
@@ -64,8 +64,16 @@ func transcript(t *testing.T, script, work string) string {
 			continue
 		}
 		args := strings.Fields(strings.ReplaceAll(line, "$WORK", work))
+		if args[0] == "cat" {
+			data, err := os.ReadFile(args[1])
+			fmt.Fprintf(&out, "$ %s\n%s", line, data)
+			if err != nil {
+				fmt.Fprintf(&out, "%v\n", err)
+			}
+			continue
+		}
 		if args[0] != "rolemine" {
-			t.Fatalf("script line %q: want rolemine ARGS", line)
+			t.Fatalf("script line %q: want rolemine ARGS or cat FILE", line)
 		}
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), args[1:], &stdout, &stderr)

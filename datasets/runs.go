@@ -1,0 +1,45 @@
+package datasets
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+)
+
+// Run is one recorded execution of a stage (mine, evaluate, triage, …).
+type Run struct {
+	ID         int64
+	Command    string
+	SnapshotID int64
+	StartedAt  time.Time
+	Parameters any // stored as JSON
+}
+
+// RecordRun writes the runs row of r with status ok and its summary, inside
+// tx, so the run's results and its record commit together. It assigns
+// r.ID.
+func (tx *Tx) RecordRun(r *Run, summary any) error {
+	var last sql.NullInt64
+	if err := tx.QueryRow("SELECT max(run_id) FROM runs").Scan(&last); err != nil {
+		return err
+	}
+	r.ID = last.Int64 + 1
+	params, err := json.Marshal(r.Parameters)
+	if err != nil {
+		return err
+	}
+	sum, err := json.Marshal(summary)
+	if err != nil {
+		return err
+	}
+	return tx.Exec("INSERT INTO runs VALUES (?, ?, ?, ?, ?, 'ok', ?, ?)",
+		r.ID, r.Command, r.SnapshotID, r.StartedAt.UTC(), time.Now().UTC(), string(params), string(sum))
+}
+
+// LatestRun returns the newest successful run of command, or ok false.
+func (s *Store) LatestRun(ctx context.Context, command string) (id int64, ok bool, err error) {
+	var n sql.NullInt64
+	err = s.db.QueryRowContext(ctx, "SELECT max(run_id) FROM runs WHERE command = ? AND status = 'ok'", command).Scan(&n)
+	return n.Int64, n.Valid, err
+}
