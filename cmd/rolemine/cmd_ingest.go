@@ -61,7 +61,11 @@ func runIngest(ctx context.Context, e *env, o ingestOptions, args []string) erro
 	defer store.Close()
 	opts := datasets.DefaultIngestOptions
 	opts.MaxErrors, opts.Note = o.MaxErrors, o.Note
-	rep, err := store.Ingest(ctx, sources, opts)
+	var rep *datasets.IngestReport
+	err = e.run("loading", func() (err error) {
+		rep, err = store.Ingest(ctx, sources, opts)
+		return err
+	})
 	if err != nil {
 		return err
 	}

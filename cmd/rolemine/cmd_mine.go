@@ -69,7 +69,11 @@ func runMine(ctx context.Context, e *env, o mineOptions, args []string) error {
 	opts := mining.DefaultExactOptions
 	opts.Objective = objective
 	opts.Src = rand.NewPCG(o.Seed, o.Seed)
-	res, err := mining.Exact(ctx, m, opts)
+	var res *mining.Result
+	err = e.run("mining", func() (err error) {
+		res, err = mining.Exact(ctx, m, opts)
+		return err
+	})
 	if err != nil {
 		return err
 	}
