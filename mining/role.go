@@ -9,6 +9,12 @@ import "rolemine/features"
 type Role struct {
 	Entitlements []int32
 	Members      []int32
+
+	// Parent is 1 + the index in Result.Roles of the base role this one is
+	// a partial role of (a subset of its entitlements for identities
+	// holding only part of it; see Approx), or 0 for a role of its own.
+	// A partial role follows its base role in Result.Roles.
+	Parent int
 }
 
 // Exception is an assignment left as a direct grant because no role of the
