@@ -35,6 +35,7 @@ demo: build
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
 	$(BIN) generate --identities 5000 --entitlements 2000 --seed 1 --out $(DEMO)/data
 	$(BIN) ingest --db $(DEMO)/rolemine.duckdb $(DEMO)/data
+	$(BIN) mine --db $(DEMO)/rolemine.duckdb --out $(DEMO)/roles
 	$(BIN) status --db $(DEMO)/rolemine.duckdb
 
 # bench: the performance figures quoted in the README (large sizes; minutes).

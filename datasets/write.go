@@ -5,8 +5,12 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"strconv"
+	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"rolemine/datasets/schema"
 )
 
 // Tx is a write transaction on the store, for the results of later stages.
@@ -68,4 +72,53 @@ func (tx *Tx) Append(table string, rows func(add func(values ...driver.Value) er
 		}
 		return nil
 	})
+}
+
+// AppendText appends rows given as text to a result table (see
+// schema.Results), converting each value to its column's type; an empty
+// string is NULL. prefix values (e.g. the run id) come before each row's.
+func (tx *Tx) AppendText(table string, prefix []driver.Value, rows func(yield func([]string))) error {
+	t, ok := schema.LookupResult(table)
+	if !ok {
+		panic(fmt.Sprintf("datasets: AppendText to %q, not a result table", table))
+	}
+	return tx.Append(table, func(add func(...driver.Value) error) error {
+		var err error
+		vals := make([]driver.Value, len(t.Columns))
+		rows(func(r []string) {
+			if err != nil {
+				return
+			}
+			if len(prefix)+len(r) != len(t.Columns) {
+				panic(fmt.Sprintf("datasets: %d values for the %d columns of %s", len(prefix)+len(r), len(t.Columns), table))
+			}
+			copy(vals, prefix)
+			for k, v := range r {
+				c := t.Columns[len(prefix)+k]
+				if vals[len(prefix)+k], err = textValue(c, v); err != nil {
+					err = fmt.Errorf("%s.%s: %w", table, c.Name, err)
+					return
+				}
+			}
+			err = add(vals...)
+		})
+		return err
+	})
+}
+
+func textValue(c schema.Column, v string) (driver.Value, error) {
+	if v == "" {
+		return nil, nil
+	}
+	switch c.Type {
+	case schema.Integer:
+		return strconv.ParseInt(v, 10, 64)
+	case schema.Float:
+		return strconv.ParseFloat(v, 64)
+	case schema.Bool:
+		return strconv.ParseBool(v)
+	case schema.Timestamp:
+		return time.Parse(time.RFC3339, v)
+	}
+	return v, nil
 }

@@ -10,25 +10,44 @@ import (
 	"github.com/spf13/pflag"
 
 	"rolemine/datasets"
+	"rolemine/datasets/schema"
+	"rolemine/features"
 	"rolemine/mining"
 )
 
 type mineOptions struct {
-	DB        string
-	Input     string
-	Format    string
-	Objective string
-	Out       string
-	Seed      uint64
+	DB                string
+	Input             string
+	Format            string
+	Out               string
+	Seed              uint64
+	Objective         string
+	Method            string
+	Similarity        float64
+	MinMembers        int
+	MinEntitlements   int
+	MaxRoles          int
+	MaxParts          int
+	MaxOverAssignment float64
+	Generalisation    bool
 }
 
 func (o *mineOptions) AddFlags(fs *pflag.FlagSet) {
+	d := mining.DefaultApproxOptions
 	dbFlag(fs, &o.DB)
 	fs.StringVar(&o.Input, "input", "", "mine an assignment file directly instead of the database")
 	fs.StringVar(&o.Format, "format", "", "format of --input: pairs|csv|tsv|parquet|jsonl (default: from the file name)")
-	fs.StringVar(&o.Objective, "objective", "", "exact mining: roles (fewest roles) or wsc (lowest weighted structural complexity)")
 	fs.StringVar(&o.Out, "out", "", "directory for roles.csv, role_entitlements.csv, role_members.csv, exceptions.csv, metrics.json")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed")
+	fs.StringVar(&o.Objective, "objective", "", "exact mining: roles (fewest roles) or wsc (lowest weighted structural complexity)")
+	fs.StringVar(&o.Method, "method", d.Method.String(), "noise-tolerant mining: cluster (co-occurrence clusters) or asso (Boolean matrix factorisation)")
+	fs.Float64Var(&o.Similarity, "similarity", d.Similarity, "cluster: least Jaccard similarity of two entitlements' holders to put them in one role")
+	fs.IntVar(&o.MinMembers, "min-members", d.MinMembers, "least members of a role")
+	fs.IntVar(&o.MinEntitlements, "min-entitlements", d.MinEntitlements, "least entitlements of a role")
+	fs.IntVar(&o.MaxRoles, "max-roles", d.MaxRoles, "most roles to mine (0: no bound); the rest stays as exceptions")
+	fs.IntVar(&o.MaxParts, "max-parts", d.MaxParts, "partial roles per role for identities holding most of it (-1: none)")
+	fs.Float64Var(&o.MaxOverAssignment, "max-over-assignment", d.MaxOverAssignment, "largest share of a role a member may lack; every such grant is reported")
+	fs.BoolVar(&o.Generalisation, "generalisation", true, "measure how well roles mined from 90% of the access predict the hidden 10%")
 }
 
 func mineCommand() *command {
@@ -37,9 +56,15 @@ func mineCommand() *command {
 		name: "mine", args: "[flags]",
 		short: "mine candidate roles from the identity × entitlement matrix",
 		long: `Mines roles from the current assignments in the database (--db) or from one
-assignment file (--input). With --objective the roles reproduce every identity's
+assignment file (--input), explains each by the attributes of its members, and
+reports quality metrics.
+
+Without --objective, noise-tolerant mining finds compact business roles and
+leaves what they do not cover as explicit exceptions; nobody is granted
+anything they do not hold unless --max-over-assignment allows it, and then every
+such grant is listed. With --objective the roles reproduce every identity's
 access exactly, with the fewest roles (roles) or the lowest weighted structural
-complexity (wsc), and a proven lower bound is reported beside the result.`,
+complexity (wsc), and a proven lower bound is printed beside the result.`,
 		flags: func() *pflag.FlagSet { fs := newFlagSet("mine"); o = mineOptions{}; o.AddFlags(fs); return fs },
 		run:   func(ctx context.Context, e *env, args []string) error { return runMine(ctx, e, o, args) },
 	}
@@ -49,12 +74,9 @@ func runMine(ctx context.Context, e *env, o mineOptions, args []string) error {
 	if len(args) > 0 {
 		return usagef("mine: unexpected arguments %q", args)
 	}
-	if o.Objective == "" {
-		return usagef("mine: give --objective roles|wsc")
-	}
-	objective, err := mining.ParseObjective(o.Objective)
+	miner, params, err := o.miner(e)
 	if err != nil {
-		return usageError{"mine: " + err.Error()}
+		return err
 	}
 	store, snapshot, err := openMiningInput(ctx, o)
 	if err != nil {
@@ -65,20 +87,31 @@ func runMine(ctx context.Context, e *env, o mineOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	start := time.Now()
-	opts := mining.DefaultExactOptions
-	opts.Objective = objective
-	opts.Src = rand.NewPCG(o.Seed, o.Seed)
-	var res *mining.Result
-	err = e.run("mining", func() (err error) {
-		res, err = mining.Exact(ctx, m, opts)
-		return err
-	})
+	attrs, err := loadAttributes(ctx, store, m)
 	if err != nil {
 		return err
 	}
-	out := newMiningOutput(m, res, time.Since(start))
-	out.Parameters = map[string]any{"objective": objective.String(), "seed": o.Seed, "input": o.Input}
+	risk, err := loadRisk(ctx, store, m, schema.RiskMedium)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	var res *mining.Result
+	if err := e.run("mining", func() (err error) { res, err = miner(ctx, m); return err }); err != nil {
+		return err
+	}
+	wall := time.Since(start)
+	out := newMiningOutput(res, attrs, risk, wall, params)
+	if o.Generalisation {
+		err := e.run("measuring generalisation", func() error {
+			g, err := mining.Generalisation(ctx, m, attrs, miner, mining.DefaultGeneralisationOptions, rand.NewPCG(o.Seed, 7))
+			out.Metrics.Generalisation = &g
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
 	out.print(e)
 	if o.Out != "" {
 		if err := out.writeFiles(o.Out); err != nil {
@@ -89,7 +122,43 @@ func runMine(ctx context.Context, e *env, o mineOptions, args []string) error {
 	if o.Input != "" {
 		return nil // the in-memory store of --input is not kept
 	}
-	return out.store(ctx, store, snapshot)
+	return out.store(ctx, store, snapshot, start)
+}
+
+// miner returns the mining function the flags select, and its parameters
+// for the record.
+func (o mineOptions) miner(e *env) (func(context.Context, *features.Matrix) (*mining.Result, error), map[string]any, error) {
+	if o.Objective != "" {
+		objective, err := mining.ParseObjective(o.Objective)
+		if err != nil {
+			return nil, nil, usageError{"mine: " + err.Error()}
+		}
+		opts := mining.DefaultExactOptions
+		opts.Objective = objective
+		params := map[string]any{"objective": objective.String(), "seed": o.Seed, "input": o.Input}
+		return func(ctx context.Context, m *features.Matrix) (*mining.Result, error) {
+			opts.Src = rand.NewPCG(o.Seed, o.Seed)
+			return mining.Exact(ctx, m, opts)
+		}, params, nil
+	}
+	method, err := mining.ParseMethod(o.Method)
+	if err != nil {
+		return nil, nil, usageError{"mine: " + err.Error()}
+	}
+	if o.Similarity <= 0 || o.Similarity > 1 || o.MaxOverAssignment < 0 || o.MaxOverAssignment >= 1 ||
+		o.MinMembers < 1 || o.MinEntitlements < 1 || o.MaxRoles < 0 {
+		return nil, nil, usagef("mine: --similarity must be in (0,1], --max-over-assignment in [0,1), --min-members and --min-entitlements at least 1, --max-roles not negative")
+	}
+	opts := mining.DefaultApproxOptions
+	opts.Method, opts.Similarity, opts.MinMembers, opts.MinEntitlements = method, o.Similarity, o.MinMembers, o.MinEntitlements
+	opts.MaxRoles, opts.MaxParts, opts.MaxOverAssignment = o.MaxRoles, o.MaxParts, o.MaxOverAssignment
+	params := map[string]any{"method": method.String(), "similarity": o.Similarity, "min_members": o.MinMembers,
+		"min_entitlements": o.MinEntitlements, "max_roles": o.MaxRoles, "max_parts": o.MaxParts,
+		"max_over_assignment": o.MaxOverAssignment, "seed": o.Seed, "input": o.Input}
+	return func(ctx context.Context, m *features.Matrix) (*mining.Result, error) {
+		opts.Src = rand.NewPCG(o.Seed, o.Seed)
+		return mining.Approx(ctx, m, opts)
+	}, params, nil
 }
 
 // openMiningInput opens the database, or an in-memory store holding the

@@ -43,3 +43,13 @@ var (
 func Results() []Table {
 	return []Table{Runs, Roles, RoleEntitlements, RoleMembers, RoleExceptions, Metrics}
 }
+
+// LookupResult returns the result table called name.
+func LookupResult(name string) (Table, bool) {
+	for _, t := range Results() {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Table{}, false
+}
