@@ -11,11 +11,16 @@ import (
 const (
 	IdentityColumn    = "identity_id"
 	EntitlementColumn = "entitlement_id"
+	GrantedAtColumn   = "granted_at"
 )
 
 // AddRecords adds every cell of the record batches of r to b. Each batch
-// must have string columns identity_id and entitlement_id; extra columns
-// are ignored. The reader is consumed but not released.
+// must have string columns identity_id and entitlement_id. When it also has
+// a granted_at column, that column must be an Arrow timestamp (any unit,
+// nullable; time-zone-neutral values are read as UTC) and gives each cell's
+// grant time as by AddAt, truncated down to the second; a null is an
+// unknown time. Other columns are ignored. The reader is consumed but not
+// released.
 func (b *MatrixBuilder) AddRecords(r array.RecordReader) error {
 	for r.Next() {
 		if err := b.AddRecord(r.RecordBatch()); err != nil {
@@ -35,13 +40,62 @@ func (b *MatrixBuilder) AddRecord(rec arrow.RecordBatch) error {
 	if err != nil {
 		return err
 	}
+	times, err := grantTimes(rec)
+	if err != nil {
+		return err
+	}
 	for k := 0; k < ids.Len(); k++ {
 		if ids.IsNull(k) || ents.IsNull(k) {
 			return fmt.Errorf("features: null id in assignment batch row %d", k)
 		}
-		b.Add(ids.Value(k), ents.Value(k))
+		b.AddAt(ids.Value(k), ents.Value(k), times(k))
 	}
 	return nil
+}
+
+// grantTimes returns a reader of the granted_at column of rec in Unix
+// seconds (UnknownTime for nulls), or one that always says UnknownTime when
+// rec has no such column.
+func grantTimes(rec arrow.RecordBatch) (func(int) int64, error) {
+	idx := rec.Schema().FieldIndices(GrantedAtColumn)
+	if len(idx) == 0 {
+		return func(int) int64 { return UnknownTime }, nil
+	}
+	a, ok := rec.Column(idx[0]).(*array.Timestamp)
+	if !ok {
+		return nil, fmt.Errorf("features: column %q is %s, want a timestamp", GrantedAtColumn, rec.Column(idx[0]).DataType())
+	}
+	per := unitsPerSecond(a.DataType().(*arrow.TimestampType).Unit)
+	values := a.TimestampValues()
+	return func(k int) int64 {
+		if a.IsNull(k) {
+			return UnknownTime
+		}
+		return floorDiv(int64(values[k]), per)
+	}, nil
+}
+
+func unitsPerSecond(u arrow.TimeUnit) int64 {
+	switch u {
+	case arrow.Millisecond:
+		return 1e3
+	case arrow.Microsecond:
+		return 1e6
+	case arrow.Nanosecond:
+		return 1e9
+	default:
+		return 1
+	}
+}
+
+// floorDiv divides rounding towards negative infinity, so that times before
+// 1970 truncate to the earlier second too.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 // AddRowRecords declares one row per value of the string column col of

@@ -16,6 +16,10 @@ type Matrix struct {
 	colIdx []int32 //
 	colPtr []int   // column j's cells are rowIdx[colPtr[j]:colPtr[j+1]]
 	rowIdx []int32 //
+
+	// Grant times in Unix seconds (UnknownTime when not known), aligned
+	// with colIdx and rowIdx; both nil when no cell has a known time.
+	rowTime, colTime []int64
 }
 
 // Rows returns the number of identities.
