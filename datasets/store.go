@@ -97,6 +97,8 @@ var metaTables = []string{
 		column_name VARCHAR, reason VARCHAR, raw VARCHAR)`,
 	`CREATE TABLE IF NOT EXISTS load_warnings (
 		snapshot_id BIGINT NOT NULL, table_name VARCHAR, file VARCHAR, message VARCHAR)`,
+	`CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
+	`INSERT INTO meta SELECT 'database_id', md5(uuid()::VARCHAR) WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'database_id')`,
 	`CREATE TABLE IF NOT EXISTS attributes (
 		snapshot_id BIGINT NOT NULL, entity VARCHAR NOT NULL, subject_id VARCHAR NOT NULL,
 		name VARCHAR NOT NULL, value VARCHAR)`,
@@ -154,6 +156,15 @@ var attributeViews = []string{
 	`CREATE OR REPLACE VIEW current_request_attributes AS
 		SELECT subject_id AS request_id, name, value FROM attributes WHERE entity = 'request'
 		QUALIFY row_number() OVER (PARTITION BY subject_id, name ORDER BY snapshot_id DESC) = 1`,
+}
+
+// DatabaseID returns the random id given to the database when it was
+// created; policies record it so that they are applied only to the data
+// they were learned from.
+func (s *Store) DatabaseID(ctx context.Context) (string, error) {
+	var id string
+	err := s.db.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'database_id'").Scan(&id)
+	return id, err
 }
 
 // LatestSnapshot returns the newest snapshot id, or 0 when nothing has been

@@ -26,7 +26,7 @@ func loadMatrix(ctx context.Context, store *datasets.Store) (*features.Matrix, e
 			func(r array.RecordReader) error { return b.AddRowRecords(r, features.IdentityColumn) }},
 		{"SELECT entitlement_id FROM current_entitlements ORDER BY entitlement_id",
 			func(r array.RecordReader) error { return b.AddColRecords(r, features.EntitlementColumn) }},
-		{"SELECT identity_id, entitlement_id FROM current_assignments", b.AddRecords},
+		{"SELECT identity_id, entitlement_id, granted_at FROM current_assignments", b.AddRecords},
 	}
 	for _, s := range steps {
 		if err := store.Arrow(ctx, s.query, s.add); err != nil {

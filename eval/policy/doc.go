@@ -1,0 +1,16 @@
+// Package policy is the auto-approval policy: the versioned JSON file that
+// rolemine evaluate writes and rolemine triage applies, and the routing
+// rules that send every pending request to exactly one of auto-approve,
+// review or escalate.
+//
+// Invariants:
+//   - Nothing high or critical risk, privileged, conflicting with a
+//     separation-of-duties rule, for an unknown or departed requester, or
+//     outside the catalogue is ever auto-approved, whatever its score: the
+//     hard rules are checked before any threshold.
+//   - A tier is auto-approved only when the backtest qualified a threshold
+//     for it (its Clopper–Pearson lower bound on precision reached the
+//     target on enough held-out decisions).
+//   - A policy is refused after its expiry and on a database other than the
+//     one it was built on.
+package policy

@@ -1,0 +1,217 @@
+package policy
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"time"
+
+	"rolemine/datasets/schema"
+	"rolemine/eval"
+	"rolemine/eval/score"
+)
+
+// Version is the policy file format version.
+const Version = 1
+
+// File is a policy file.
+type File struct {
+	Version   int       `json:"version"`
+	ID        string    `json:"policy_id"` // hash of the content, set by Seal
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Source    Source    `json:"source"`
+
+	TargetPrecision float64 `json:"target_precision"`
+	Confidence      float64 `json:"confidence"`
+	MinDecisions    int     `json:"min_decisions"`
+	DefaultRisk     string  `json:"default_risk"`
+	Scheme          string  `json:"backtest"`
+	Seed            uint64  `json:"seed"`
+
+	Tiers []Tier `json:"tiers"`
+	// NeverAutoApprove lists the hard rules that route a request away from
+	// auto-approval whatever its score.
+	NeverAutoApprove []string `json:"never_auto_approve"`
+	Warnings         []string `json:"warnings,omitempty"`
+}
+
+// Source is the data a policy was learned from.
+type Source struct {
+	DatabaseID string `json:"database_id"`
+	SnapshotID int64  `json:"snapshot_id"`
+	// DataHash is the SHA-256 of the training decisions (request id and
+	// decision, in order): triage refits the model only on the same data.
+	DataHash  string `json:"data_hash"`
+	Decisions int    `json:"decisions"`
+	Approved  int    `json:"approved"`
+}
+
+// Tier is the policy for one risk tier.
+type Tier struct {
+	Tier        string `json:"tier"`
+	AutoApprove bool   `json:"auto_approve"`
+	Reason      string `json:"reason"`
+	// Threshold is the least raw model score (log-odds) auto-approved;
+	// Probability the calibrated probability at it.
+	Threshold   float64 `json:"threshold,omitempty"`
+	Probability float64 `json:"probability_at_threshold,omitempty"`
+	// HeldOut decisions of the tier in the backtest; ExpectedCoverage the
+	// share of them the threshold would auto-approve, ExpectedPrecision the
+	// share of those a human approved, with its one-sided lower bound and
+	// a two-sided interval at the policy's confidence.
+	HeldOut           int     `json:"held_out"`
+	AutoApproved      int     `json:"auto_approved_in_backtest"`
+	ExpectedCoverage  float64 `json:"expected_coverage"`
+	ExpectedPrecision float64 `json:"expected_precision,omitempty"`
+	PrecisionLower    float64 `json:"precision_lower_bound,omitempty"`
+	PrecisionUpper    float64 `json:"precision_upper_bound,omitempty"`
+}
+
+// hardRules are the reasons never to auto-approve, in the order checked.
+var hardRules = []string{
+	"the entitlement is not in the catalogue",
+	"high or critical risk",
+	"privileged entitlement",
+	"separation-of-duties conflict with current or pending access",
+	"requester unknown or no longer active",
+	"non-human requester without an active owner",
+}
+
+// New builds the policy of a backtest. Tiers high and critical never
+// auto-approve; the others do where the backtest qualified a threshold.
+func New(bt *score.Backtest, src Source, opts eval.ThresholdOptions, defaultRisk string, seed uint64, created time.Time, valid time.Duration) *File {
+	f := &File{Version: Version, CreatedAt: created.UTC(), ExpiresAt: created.Add(valid).UTC(), Source: src,
+		TargetPrecision: opts.TargetPrecision, Confidence: opts.Confidence, MinDecisions: opts.MinApproved,
+		DefaultRisk: defaultRisk, Scheme: bt.Scheme, Seed: seed, NeverAutoApprove: slices.Clone(hardRules),
+		Warnings: slices.Clone(bt.Warnings)}
+	for _, w := range bt.Policy.Warnings {
+		f.Warnings = append(f.Warnings, w.String())
+	}
+	for _, tier := range schema.RiskTiers {
+		f.Tiers = append(f.Tiers, tierPolicy(bt, tier, opts))
+	}
+	return f
+}
+
+func tierPolicy(bt *score.Backtest, tier string, opts eval.ThresholdOptions) Tier {
+	t := Tier{Tier: tier}
+	th, ok := bt.Policy.Threshold(tier)
+	if ok {
+		t.HeldOut = th.N
+	}
+	switch {
+	case schema.RiskRank(tier) >= schema.RiskRank(schema.RiskHigh):
+		t.Reason = "never auto-approved: " + tier + " risk"
+	case !ok || th.N == 0:
+		t.Reason = "no held-out decisions of this tier"
+	case !th.OK:
+		t.Reason = fmt.Sprintf("no threshold reaches precision %.3g at %.0f%% confidence on at least %d auto-approved held-out decisions",
+			opts.TargetPrecision, 100*opts.Confidence, opts.MinApproved)
+	default:
+		t.AutoApprove = true
+		t.Threshold = th.Value
+		t.Probability = probabilityAt(bt, th.Value)
+		t.AutoApproved, t.ExpectedCoverage = th.Approved, th.Coverage
+		t.ExpectedPrecision, t.PrecisionLower = th.Precision, th.Lower
+		t.PrecisionUpper = eval.ClopperPearsonUpper(th.Correct, th.Approved, opts.Confidence)
+		t.Reason = fmt.Sprintf("auto-approve scores ≥ %.3f: %d of %d held-out decisions, %d approved by a human (precision %.4f, lower bound %.4f)",
+			th.Value, th.Approved, th.N, th.Correct, th.Precision, th.Lower)
+	}
+	return t
+}
+
+// probabilityAt is the least calibrated probability among held-out
+// requests scored at or above threshold.
+func probabilityAt(bt *score.Backtest, threshold float64) float64 {
+	p := 1.0
+	for k, s := range bt.Scores {
+		if s >= threshold && !math.IsNaN(bt.Probs[k]) {
+			p = min(p, bt.Probs[k])
+		}
+	}
+	return p
+}
+
+// Tier returns the policy of tier.
+func (f *File) Tier(tier string) (Tier, bool) {
+	i := slices.IndexFunc(f.Tiers, func(t Tier) bool { return t.Tier == tier })
+	if i < 0 {
+		return Tier{}, false
+	}
+	return f.Tiers[i], true
+}
+
+// Seal sets the policy id, the SHA-256 of the policy's content.
+func (f *File) Seal() {
+	f.ID = ""
+	data, _ := json.Marshal(f)
+	sum := sha256.Sum256(data)
+	f.ID = hex.EncodeToString(sum[:8])
+}
+
+// Write writes the policy as indented JSON.
+func (f *File) Write(path string) error {
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+// Read reads a policy file, checking its version and integrity.
+func Read(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var f File
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("%s: not a policy file: %w", path, err)
+	}
+	if f.Version != Version {
+		return nil, fmt.Errorf("%s: policy version %d, this rolemine reads version %d", path, f.Version, Version)
+	}
+	id := f.ID
+	f.Seal()
+	if f.ID != id {
+		return nil, fmt.Errorf("%s: policy content does not match its id %s (edited by hand?); run rolemine evaluate again", path, id)
+	}
+	return &f, nil
+}
+
+// ErrExpired and ErrOtherSource are returned by Check.
+var (
+	ErrExpired     = errors.New("policy expired")
+	ErrOtherSource = errors.New("policy built on another data source")
+)
+
+// Check refuses a policy past its expiry or built on another database.
+func (f *File) Check(now time.Time, databaseID string) error {
+	if now.After(f.ExpiresAt) {
+		return fmt.Errorf("%w on %s (policy %s, created %s): run rolemine evaluate to build a new one",
+			ErrExpired, f.ExpiresAt.Format(time.DateOnly), f.ID, f.CreatedAt.Format(time.DateOnly))
+	}
+	if f.Source.DatabaseID != databaseID {
+		return fmt.Errorf("%w: policy %s was learned from database %s, this is database %s",
+			ErrOtherSource, f.ID, f.Source.DatabaseID, databaseID)
+	}
+	return nil
+}
+
+// DataHash returns the hash of training decisions for Source.DataHash.
+func DataHash(reqs []score.Request) string {
+	h := sha256.New()
+	for _, r := range reqs {
+		h.Write([]byte(r.ID))
+		h.Write([]byte{0})
+		h.Write([]byte(r.Decision))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,209 @@
+package score
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"rolemine/eval"
+	"rolemine/eval/model"
+	"rolemine/features"
+)
+
+// BacktestOptions are the settings of Backtest.
+type BacktestOptions struct {
+	// Folds is k of k-fold cross-validation, used when requests carry no
+	// timestamps. At least 2.
+	Folds int
+	// Windows is the number of rolling test windows over the later part
+	// of history, used when requests carry timestamps; each window is
+	// scored by a model trained on every decision before it.
+	Windows int
+	// MinTrain is the least number of decisions a rolling window's
+	// training set must hold.
+	MinTrain int
+	// Model configures the model of every fold or window.
+	Model model.Options
+	// Thresholds configures the per-tier threshold selection.
+	Thresholds eval.ThresholdOptions
+	// Bins is the number of reliability bins.
+	Bins int
+	// Seed drives fold assignment and model fitting.
+	Seed uint64
+}
+
+// DefaultBacktestOptions are the settings of rolemine evaluate.
+var DefaultBacktestOptions = BacktestOptions{
+	Folds:      5,
+	Windows:    4,
+	MinTrain:   500,
+	Model:      model.DefaultOptions,
+	Thresholds: eval.DefaultThresholdOptions,
+	Bins:       10,
+	Seed:       1,
+}
+
+// Backtest is the outcome of replaying history: held-out scores for the
+// decided requests, their metrics, and the thresholds they support.
+type Backtest struct {
+	Scheme   string    // "rolling windows" or "k-fold"
+	Requests []Request // the decided requests, in the order of Scores
+	// Scores are the held-out raw scores (log-odds); NaN for a request no
+	// window tested (the first training period of a rolling backtest).
+	Scores []float64
+	// Probs are Scores calibrated by isotonic regression fitted on the
+	// other folds' held-out scores (cross-fitted), NaN where Scores is.
+	Probs    []float64
+	Overall  *eval.Report // overall and per risk tier
+	ByApp    *eval.Report // per application
+	Policy   *eval.Policy // thresholds on raw scores, per risk tier
+	Warnings []string
+}
+
+// Tested returns the indices of requests with a held-out score.
+func (b *Backtest) Tested() []int {
+	var idx []int
+	for k, s := range b.Scores {
+		if !math.IsNaN(s) {
+			idx = append(idx, k)
+		}
+	}
+	return idx
+}
+
+// RunBacktest replays the decided requests among reqs (Row and Col bound by
+// f.Bind). It honours ctx between folds.
+func RunBacktest(ctx context.Context, f *Featurizer, reqs []Request, opts BacktestOptions) (*Backtest, error) {
+	if f == nil {
+		panic("score: RunBacktest with a nil featurizer")
+	}
+	var decided []Request
+	for _, r := range reqs {
+		if r.Decided() {
+			decided = append(decided, r)
+		}
+	}
+	if len(decided) < 2*opts.Thresholds.MinApproved {
+		return nil, fmt.Errorf("score: %d decided requests: too few to backtest (want at least %d)", len(decided), 2*opts.Thresholds.MinApproved)
+	}
+	xs := f.Instances(decided, func(k int) int64 { return asOfRequest(decided[k]) })
+	mo := opts.Model
+	mo.NumericNames = f.SignalNames()
+	b := &Backtest{Requests: decided}
+	splits, scheme := plan(decided, opts)
+	b.Scheme = scheme
+	if len(splits) == 0 {
+		return nil, errors.New("score: no backtest window has enough earlier decisions to train on")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	scores, err := model.CrossValidate(xs, splits, mo, rand.NewPCG(opts.Seed, 11))
+	if err != nil {
+		return nil, err
+	}
+	b.Scores = scores
+	if err := b.calibrate(opts); err != nil {
+		return nil, err
+	}
+	return b, b.measure(opts)
+}
+
+// asOfRequest is the time a request's signals are computed at: its
+// requested_at, or, when unknown, the end of time (all grants count; the
+// requester's own holding still never does).
+func asOfRequest(r Request) int64 {
+	if r.RequestedAt == 0 {
+		return features.Now
+	}
+	return r.RequestedAt
+}
+
+// plan chooses rolling windows when most requests carry a timestamp and
+// stratified k-fold otherwise.
+func plan(reqs []Request, opts BacktestOptions) ([]eval.Split, string) {
+	times := make([]time.Time, len(reqs))
+	known := 0
+	for k, r := range reqs {
+		if r.RequestedAt != 0 {
+			known++
+			times[k] = time.Unix(r.RequestedAt, 0)
+		}
+	}
+	if known < len(reqs)*9/10 {
+		labels := make([]bool, len(reqs))
+		for k, r := range reqs {
+			labels[k] = r.Approved()
+		}
+		return eval.StratifiedKFold(labels, opts.Folds, rand.NewPCG(opts.Seed, 3)), fmt.Sprintf("%d-fold cross-validation", opts.Folds)
+	}
+	first := slices.MinFunc(times, time.Time.Compare)
+	last := slices.MaxFunc(times, time.Time.Compare)
+	width := last.Sub(first) / time.Duration(2*opts.Windows)
+	ro := eval.RollingOptions{Test: width, Step: width, MinTrain: opts.MinTrain}
+	splits := eval.Rolling(times, ro)
+	if len(splits) > opts.Windows {
+		splits = splits[len(splits)-opts.Windows:]
+	}
+	return splits, fmt.Sprintf("%d rolling windows of %d days, each trained on all earlier decisions", len(splits), int(width.Hours()/24))
+}
+
+// calibrate fits isotonic maps on held-out scores, cross-fitted over five
+// random parts, so that no request's probability comes from a map fitted
+// on its own label.
+func (b *Backtest) calibrate(opts BacktestOptions) error {
+	tested := b.Tested()
+	b.Probs = make([]float64, len(b.Scores))
+	for k := range b.Probs {
+		b.Probs[k] = math.NaN()
+	}
+	labels := make([]bool, len(tested))
+	for k, i := range tested {
+		labels[k] = b.Requests[i].Approved()
+	}
+	for _, s := range eval.StratifiedKFold(labels, 5, rand.NewPCG(opts.Seed, 5)) {
+		scores, ls := make([]float64, len(s.Train)), make([]bool, len(s.Train))
+		for k, t := range s.Train {
+			scores[k], ls[k] = b.Scores[tested[t]], labels[t]
+		}
+		iso, err := eval.FitIsotonic(scores, ls)
+		if err != nil {
+			return err
+		}
+		for _, t := range s.Test {
+			b.Probs[tested[t]] = iso.Prob(b.Scores[tested[t]])
+		}
+	}
+	return nil
+}
+
+// measure computes the reports and the per-tier thresholds.
+func (b *Backtest) measure(opts BacktestOptions) error {
+	tested := b.Tested()
+	n := len(tested)
+	probs, scores := make([]float64, n), make([]float64, n)
+	labels := make([]bool, n)
+	tiers, apps := make([]string, n), make([]string, n)
+	for k, i := range tested {
+		r := b.Requests[i]
+		probs[k], scores[k], labels[k] = b.Probs[i], b.Scores[i], r.Approved()
+		tiers[k], apps[k] = r.Tier, r.Application
+		if apps[k] == "" {
+			apps[k] = "(none)"
+		}
+	}
+	var err error
+	eo := eval.Options{Bins: opts.Bins}
+	if b.Overall, err = eval.Evaluate(probs, labels, tiers, eo); err != nil {
+		return err
+	}
+	if b.ByApp, err = eval.Evaluate(probs, labels, apps, eo); err != nil {
+		return err
+	}
+	b.Policy, err = eval.SelectThresholds(scores, labels, tiers, opts.Thresholds)
+	return err
+}
