@@ -94,7 +94,7 @@ func runEvaluate(ctx context.Context, e *env, o evaluateOptions, args []string) 
 	if err != nil {
 		return err
 	}
-	reqs, feat, err := prepareScoring(ctx, e, store, snapshot, o.DefaultRisk)
+	reqs, feat, _, err := prepareScoring(ctx, e, store, snapshot, o.DefaultRisk)
 	if err != nil {
 		return err
 	}
@@ -131,17 +131,17 @@ func runEvaluate(ctx context.Context, e *env, o evaluateOptions, args []string) 
 
 // prepareScoring loads the requests known at snapshot and the featurizer of
 // the current data, with the requests bound to its matrix.
-func prepareScoring(ctx context.Context, e *env, store *datasets.Store, snapshot int64, defaultRisk string) ([]score.Request, *score.Featurizer, error) {
+func prepareScoring(ctx context.Context, e *env, store *datasets.Store, snapshot int64, defaultRisk string) ([]score.Request, *score.Featurizer, *scoringData, error) {
 	reqs, err := loadRequests(ctx, store, snapshot, defaultRisk)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if len(reqs) == 0 {
-		return nil, nil, fmt.Errorf("%s holds no requests: load a request history with rolemine ingest --table requests", store.Path())
+		return nil, nil, nil, fmt.Errorf("%s holds no requests: load a request history with rolemine ingest --table requests", store.Path())
 	}
 	var data *scoringData
 	if err := e.run("building signals", func() (err error) { data, err = loadScoringData(ctx, store); return err }); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	feat := score.NewFeaturizer(data.m, data.signals)
 	feat.Bind(reqs)
@@ -152,7 +152,7 @@ func prepareScoring(ctx context.Context, e *env, store *datasets.Store, snapshot
 	} else {
 		e.logf("note: no assignments loaded: peer, neighbour and role-fit signals are not computed; scores use request attributes and past decisions only")
 	}
-	return reqs, feat, nil
+	return reqs, feat, data, nil
 }
 
 func printEvaluation(e *env, bt *score.Backtest, pol *policy.File) {

@@ -37,7 +37,7 @@ var errPflagHelp = pflag.ErrHelp
 
 // commands lists the subcommands in the order help shows them.
 func commands() []*command {
-	return []*command{generateCommand(), ingestCommand(), mineCommand(), evaluateCommand(), statusCommand()}
+	return []*command{generateCommand(), ingestCommand(), mineCommand(), evaluateCommand(), triageCommand(), statusCommand()}
 }
 
 func lookup(name string) (*command, bool) {

@@ -35,6 +35,9 @@ type File struct {
 	Seed            uint64  `json:"seed"`
 
 	Tiers []Tier `json:"tiers"`
+	// Calibration maps raw model scores to probabilities of approval:
+	// points of the isotonic map fitted on held-out scores, increasing.
+	Calibration []CalibrationPoint `json:"calibration"`
 	// NeverAutoApprove lists the hard rules that route a request away from
 	// auto-approval whatever its score.
 	NeverAutoApprove []string `json:"never_auto_approve"`
@@ -73,6 +76,66 @@ type Tier struct {
 	PrecisionUpper    float64 `json:"precision_upper_bound,omitempty"`
 }
 
+// CalibrationPoint is one point of the calibration map.
+type CalibrationPoint struct {
+	Score float64 `json:"score"`
+	Prob  float64 `json:"probability"`
+}
+
+// Probability returns the calibrated probability of a raw score,
+// interpolating linearly between calibration points and holding the end
+// values beyond them.
+func (f *File) Probability(s float64) float64 {
+	c := f.Calibration
+	if len(c) == 0 {
+		return 1 / (1 + math.Exp(-s))
+	}
+	i, _ := slices.BinarySearchFunc(c, s, func(p CalibrationPoint, s float64) int { return cmpFloat(p.Score, s) })
+	switch {
+	case i == 0:
+		return c[0].Prob
+	case i == len(c):
+		return c[len(c)-1].Prob
+	}
+	a, b := c[i-1], c[i]
+	if b.Score == a.Score {
+		return b.Prob
+	}
+	return a.Prob + (b.Prob-a.Prob)*(s-a.Score)/(b.Score-a.Score)
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// calibration samples the held-out (score, probability) pairs of a
+// backtest into at most n points of a non-decreasing map.
+func calibration(bt *score.Backtest, n int) []CalibrationPoint {
+	var pts []CalibrationPoint
+	for k, s := range bt.Scores {
+		if !math.IsNaN(s) && !math.IsNaN(bt.Probs[k]) {
+			pts = append(pts, CalibrationPoint{s, bt.Probs[k]})
+		}
+	}
+	slices.SortFunc(pts, func(a, b CalibrationPoint) int { return cmpFloat(a.Score, b.Score) })
+	var out []CalibrationPoint
+	step := max(1, len(pts)/n)
+	for k := 0; k < len(pts); k += step {
+		p := pts[k]
+		if len(out) > 0 {
+			p.Prob = max(p.Prob, out[len(out)-1].Prob) // cross-fitted maps may disagree slightly
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
 // hardRules are the reasons never to auto-approve, in the order checked.
 var hardRules = []string{
 	"the entitlement is not in the catalogue",
@@ -96,6 +159,7 @@ func New(bt *score.Backtest, src Source, opts eval.ThresholdOptions, defaultRisk
 	for _, tier := range schema.RiskTiers {
 		f.Tiers = append(f.Tiers, tierPolicy(bt, tier, opts))
 	}
+	f.Calibration = calibration(bt, 200)
 	return f
 }
 

@@ -90,7 +90,7 @@ func RunBacktest(ctx context.Context, f *Featurizer, reqs []Request, opts Backte
 	if len(decided) < 2*opts.Thresholds.MinApproved {
 		return nil, fmt.Errorf("score: %d decided requests: too few to backtest (want at least %d)", len(decided), 2*opts.Thresholds.MinApproved)
 	}
-	xs := f.Instances(decided, func(k int) int64 { return asOfRequest(decided[k]) })
+	xs := f.Instances(decided, func(k int) int64 { return AsOf(decided[k]) })
 	mo := opts.Model
 	mo.NumericNames = f.SignalNames()
 	b := &Backtest{Requests: decided}
@@ -113,10 +113,10 @@ func RunBacktest(ctx context.Context, f *Featurizer, reqs []Request, opts Backte
 	return b, b.measure(opts)
 }
 
-// asOfRequest is the time a request's signals are computed at: its
+// AsOf is the time a decided request's signals are computed at: its
 // requested_at, or, when unknown, the end of time (all grants count; the
 // requester's own holding still never does).
-func asOfRequest(r Request) int64 {
+func AsOf(r Request) int64 {
 	if r.RequestedAt == 0 {
 		return features.Now
 	}

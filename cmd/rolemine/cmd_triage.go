@@ -1,0 +1,324 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"rolemine/datasets"
+	"rolemine/eval/model"
+	"rolemine/eval/policy"
+	"rolemine/eval/score"
+	"rolemine/features"
+)
+
+type triageOptions struct {
+	DB     string
+	Policy string
+	Out    string
+}
+
+func (o *triageOptions) AddFlags(fs *pflag.FlagSet) {
+	dbFlag(fs, &o.DB)
+	fs.StringVar(&o.Policy, "policy", "", "policy file written by rolemine evaluate (required)")
+	fs.StringVar(&o.Out, "out", "", "directory for decisions.csv and decisions.jsonl (required)")
+}
+
+func triageCommand() *command {
+	var o triageOptions
+	return &command{
+		name: "triage", args: "--policy FILE --out DIR [flags]",
+		short: "route pending requests to auto-approve, review or escalate",
+		long: `Scores every pending request and routes it to exactly one of auto-approve,
+review (a human decides, with evidence) or escalate. Nothing high or critical
+risk, privileged, conflicting with a separation-of-duties rule, outside the
+catalogue, or for an unknown or departed requester is ever auto-approved. The
+policy must be unexpired and built on this database. rolemine grants nothing:
+it writes decisions for the workflow system to act on.`,
+		flags: func() *pflag.FlagSet { fs := newFlagSet("triage"); o = triageOptions{}; o.AddFlags(fs); return fs },
+		run:   func(ctx context.Context, e *env, args []string) error { return runTriage(ctx, e, o, args) },
+	}
+}
+
+// routed is one triaged request.
+type routed struct {
+	Request  score.Request `json:"-"`
+	ID       string        `json:"request_id"`
+	Identity string        `json:"identity_id"`
+	Ent      string        `json:"entitlement_id"`
+	Route    policy.Route  `json:"route"`
+	Score    float64       `json:"score"`
+	Rule     string        `json:"rule"`
+	Reason   string        `json:"reason"`
+	Tier     string        `json:"tier"`
+	PolicyID string        `json:"policy_id"`
+	Evidence []string      `json:"evidence"`
+}
+
+func runTriage(ctx context.Context, e *env, o triageOptions, args []string) error {
+	if o.Policy == "" || o.Out == "" || len(args) > 0 {
+		return usagef("triage: give --policy FILE and --out DIR")
+	}
+	pol, err := policy.Read(o.Policy)
+	if err != nil {
+		return err
+	}
+	store, err := datasets.Open(ctx, o.DB)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	dbID, err := store.DatabaseID(ctx)
+	if err != nil {
+		return err
+	}
+	if err := pol.Check(time.Now(), dbID); err != nil {
+		return err
+	}
+	scorer, err := refit(ctx, e, store, pol)
+	if err != nil {
+		return err
+	}
+	decisions, err := scorer.triage(ctx, store, pol)
+	if err != nil {
+		return err
+	}
+	printTriage(e, decisions, pol)
+	return writeDecisions(o.Out, decisions)
+}
+
+// scorer is the policy's model refitted on the policy's training data,
+// with the featurizer of the current data.
+type scorer struct {
+	model *model.Model
+	feat  *score.Featurizer
+	data  *scoringData
+	reqs  []score.Request // all requests known now, bound
+}
+
+// refit rebuilds the model the policy was learned with: the same decisions
+// (checked by hash), options and seed.
+func refit(ctx context.Context, e *env, store *datasets.Store, pol *policy.File) (*scorer, error) {
+	history, err := loadRequests(ctx, store, pol.Source.SnapshotID, pol.DefaultRisk)
+	if err != nil {
+		return nil, err
+	}
+	current, feat, data, err := prepareScoring(ctx, e, store, 0, pol.DefaultRisk)
+	if err != nil {
+		return nil, err
+	}
+	feat.Bind(history)
+	var decided []score.Request
+	for _, r := range history {
+		if r.Decided() {
+			decided = append(decided, r)
+		}
+	}
+	if h := policy.DataHash(decided); h != pol.Source.DataHash {
+		return nil, fmt.Errorf("%w: the decisions of snapshot %d no longer match the policy's training data (hash %s, policy %s); run rolemine evaluate again",
+			policy.ErrOtherSource, pol.Source.SnapshotID, h[:12], pol.Source.DataHash[:12])
+	}
+	xs := feat.Instances(decided, func(k int) int64 { return score.AsOf(decided[k]) })
+	opts := score.DefaultBacktestOptions.Model
+	opts.NumericNames = feat.SignalNames()
+	var m *model.Model
+	err = e.run("fitting the model", func() (err error) { m, err = model.Fit(xs, opts, rand.NewPCG(pol.Seed, 11)); return err })
+	if err != nil {
+		return nil, err
+	}
+	return &scorer{model: m, feat: feat, data: data, reqs: current}, nil
+}
+
+// triage scores and routes every pending request.
+func (s *scorer) triage(ctx context.Context, store *datasets.Store, pol *policy.File) ([]routed, error) {
+	var pending []score.Request
+	for _, r := range s.reqs {
+		if r.Decision == "pending" {
+			pending = append(pending, r)
+		}
+	}
+	facts, err := loadFacts(ctx, store, s.data, pending)
+	if err != nil {
+		return nil, err
+	}
+	xs := s.feat.Instances(pending, func(int) int64 { return features.Now })
+	raw := s.model.ScoreTo(nil, xs)
+	out := make([]routed, len(pending))
+	for k, r := range pending {
+		x := facts(r)
+		x.Score, x.Prob = raw[k], pol.Probability(raw[k])
+		d := pol.Route(x)
+		out[k] = routed{Request: r, ID: r.ID, Identity: r.Identity, Ent: r.Entitlement, Route: d.Route, Score: x.Prob,
+			Rule: d.Rule, Reason: d.Reason, Tier: r.Tier, PolicyID: pol.ID, Evidence: s.evidence(xs[k], r)}
+	}
+	return out, nil
+}
+
+// evidence is what a reviewer reads: the strongest reasons of the model and
+// the peer, neighbour and role-fit evidence of the signals.
+func (s *scorer) evidence(x model.Instance, r score.Request) []string {
+	var ev []string
+	for _, reason := range s.model.Explain(x, 3).Reasons {
+		ev = append(ev, reason.Text)
+	}
+	if s.data.signals != nil {
+		for _, e := range s.data.signals.Evidence(r.Row, r.Col, features.Now, 3) {
+			ev = append(ev, e.String())
+		}
+	}
+	return ev
+}
+
+// loadFacts returns a function giving the routing facts of a pending
+// request: catalogue and identity presence, the requester's status and
+// owner, and separation-of-duties conflicts with current access or other
+// pending requests.
+func loadFacts(ctx context.Context, store *datasets.Store, data *scoringData, pending []score.Request) (func(score.Request) policy.Facts, error) {
+	nEnt, err := store.Count(ctx, "entitlements")
+	if err != nil {
+		return nil, err
+	}
+	ids, err := loadIdentityFacts(ctx, store)
+	if err != nil {
+		return nil, err
+	}
+	sod, err := loadSoD(ctx, store)
+	if err != nil {
+		return nil, err
+	}
+	pendingBy := map[string]map[string]bool{}
+	for _, r := range pending {
+		if pendingBy[r.Identity] == nil {
+			pendingBy[r.Identity] = map[string]bool{}
+		}
+		pendingBy[r.Identity][r.Entitlement] = true
+	}
+	holds := func(identity, ent string) bool {
+		if data.m == nil {
+			return false
+		}
+		i, ok1 := data.m.RowIndex(identity)
+		j, ok2 := data.m.ColIndex(ent)
+		return ok1 && ok2 && data.m.Has(i, j)
+	}
+	return func(r score.Request) policy.Facts {
+		x := policy.Facts{Request: r, Catalogue: nEnt > 0, Identities: len(ids) > 0}
+		if id, ok := ids[r.Identity]; ok {
+			x.Status, x.NonHuman = id.status, id.nonHuman
+			x.OwnerActive = id.owner != "" && ids[id.owner].status == "active"
+			if x.Status == "" {
+				x.Status = "active" // an identity row without status is taken as active
+			}
+		}
+		for _, rule := range sod[r.Entitlement] {
+			switch {
+			case holds(r.Identity, rule.other):
+				x.SoDConflict = fmt.Sprintf("rule %s: already holds %s", rule.id, rule.other)
+			case pendingBy[r.Identity][rule.other]:
+				x.SoDConflict = fmt.Sprintf("rule %s: also requested %s", rule.id, rule.other)
+			}
+		}
+		return x
+	}, nil
+}
+
+type identityFacts struct {
+	status, owner string
+	nonHuman      bool
+}
+
+func loadIdentityFacts(ctx context.Context, store *datasets.Store) (map[string]identityFacts, error) {
+	rows, err := store.DB().QueryContext(ctx, `SELECT identity_id, coalesce(lower(status), ''), coalesce(lower(kind), 'human'), coalesce(owner_id, '') FROM current_identities`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := map[string]identityFacts{}
+	for rows.Next() {
+		var id, status, kind, owner string
+		if err := rows.Scan(&id, &status, &kind, &owner); err != nil {
+			return nil, err
+		}
+		ids[id] = identityFacts{status: status, owner: owner, nonHuman: kind != "human"}
+	}
+	return ids, rows.Err()
+}
+
+type sodPartner struct{ id, other string }
+
+// loadSoD indexes the separation-of-duties rules by both entitlements.
+func loadSoD(ctx context.Context, store *datasets.Store) (map[string][]sodPartner, error) {
+	rows, err := store.DB().QueryContext(ctx, `SELECT rule_id, entitlement_a, entitlement_b FROM current_sod_rules`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	sod := map[string][]sodPartner{}
+	for rows.Next() {
+		var id, a, b string
+		if err := rows.Scan(&id, &a, &b); err != nil {
+			return nil, err
+		}
+		sod[a] = append(sod[a], sodPartner{id, b})
+		sod[b] = append(sod[b], sodPartner{id, a})
+	}
+	return sod, rows.Err()
+}
+
+func printTriage(e *env, decisions []routed, pol *policy.File) {
+	count := map[policy.Route]int{}
+	rules := map[string]int{}
+	for _, d := range decisions {
+		count[d.Route]++
+		rules[string(d.Route)+" by "+d.Rule]++
+	}
+	fmt.Fprintf(e.stdout, "policy %s: %d pending requests: %d auto-approve, %d review, %d escalate\n", pol.ID, len(decisions),
+		count[policy.AutoApprove], count[policy.Review], count[policy.Escalate])
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	for _, r := range []policy.Route{policy.AutoApprove, policy.Review, policy.Escalate} {
+		for rule, n := range rules {
+			if strings.HasPrefix(rule, string(r)+" by ") {
+				fmt.Fprintf(tw, "  %s\t%d\n", rule, n)
+			}
+		}
+	}
+	tw.Flush()
+}
+
+// writeDecisions writes decisions.csv and decisions.jsonl for the workflow
+// system.
+func writeDecisions(dir string, decisions []routed) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	header := []string{"request_id", "identity_id", "entitlement_id", "route", "score", "reason", "rule", "tier", "policy_id", "evidence"}
+	err := writeCSVFile(filepath.Join(dir, "decisions.csv"), header, func(yield func([]string)) {
+		for _, d := range decisions {
+			yield([]string{d.ID, d.Identity, d.Ent, string(d.Route), strconv.FormatFloat(d.Score, 'f', 4, 64), d.Reason, d.Rule, d.Tier, d.PolicyID, strings.Join(d.Evidence, "; ")})
+		}
+	})
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(dir, "decisions.jsonl"))
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(f)
+	for _, d := range decisions {
+		if err := enc.Encode(d); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
+}
