@@ -33,9 +33,11 @@ pure:
 
 demo: build
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
-	$(BIN) generate --identities 5000 --entitlements 2000 --seed 1 --out $(DEMO)/data
+	$(BIN) generate --identities 20000 --entitlements 5000 --seed 1 --out $(DEMO)/data
 	$(BIN) ingest --db $(DEMO)/rolemine.duckdb $(DEMO)/data
 	$(BIN) mine --db $(DEMO)/rolemine.duckdb --out $(DEMO)/roles
+	$(BIN) evaluate --db $(DEMO)/rolemine.duckdb --policy-out $(DEMO)/policy.json --out $(DEMO)/evaluation
+	$(BIN) triage --db $(DEMO)/rolemine.duckdb --policy $(DEMO)/policy.json --out $(DEMO)/triage
 	$(BIN) status --db $(DEMO)/rolemine.duckdb
 
 # bench: the performance figures quoted in the README (large sizes; minutes).

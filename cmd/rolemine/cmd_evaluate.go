@@ -182,7 +182,7 @@ func writeEvaluation(dir string, bt *score.Backtest, pol *policy.File) error {
 		return err
 	}
 	report := map[string]any{"backtest": bt.Scheme, "overall": bt.Overall, "by_application": bt.ByApp, "policy": pol}
-	data, err := json.MarshalIndent(report, "", "  ")
+	data, err := json.MarshalIndent(jsonSafe(report), "", "  ")
 	if err != nil {
 		return err
 	}
