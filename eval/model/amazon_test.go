@@ -118,15 +118,28 @@ func gatherB(x []bool, rows []int) []bool {
 	return out
 }
 
-// acceptance reports whether the issue's targets are enforced
-// (ROLEMINE_ACCEPTANCE=1); otherwise the tests guard against regressions
-// below the measured level and log the targets.
+// acceptance reports whether the issue's targets that this model does not
+// yet reach are enforced (ROLEMINE_ACCEPTANCE=1). Without it the tests
+// assert the measured level as a regression guard and report each missed
+// target on a line starting "ACCEPTANCE NOT MET".
 func acceptance() bool { return os.Getenv("ROLEMINE_ACCEPTANCE") == "1" }
+
+// missed reports a target of the issue that the model does not reach: an
+// error under ROLEMINE_ACCEPTANCE=1, a clearly marked log line otherwise.
+func missed(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if acceptance() {
+		t.Errorf(format, args...)
+		return
+	}
+	t.Logf("ACCEPTANCE NOT MET: "+format+" (ROLEMINE_ACCEPTANCE=1 makes this an error)", args...)
+}
 
 // TestAmazonCrossValidation measures 5-fold cross-validated ranking and
 // calibration on the Amazon sample. The issue's target is ROC AUC ≥ 0.88;
-// for reference, per-resource approval rates reach ≈ 0.64 and per-column
-// rates combined ≈ 0.82 on this sample.
+// for reference, per-resource approval rates reach ≈ 0.64, per-column rates
+// combined ≈ 0.82, the regression alone 0.863 and this model 0.870 (with
+// these seeds) on this sample.
 func TestAmazonCrossValidation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fits five models")
@@ -154,16 +167,15 @@ func TestAmazonCrossValidation(t *testing.T) {
 			t.Logf("  [%.1f, %.1f): %5d requests, mean confidence %.3f, approved %.3f", b.Lo, b.Hi, b.N, b.MeanProb, b.Approved)
 		}
 	}
-	const target, floor = 0.88, 0.85
-	switch {
-	case acceptance() && rawAUC < target:
-		t.Errorf("5-fold roc auc %.4f below the issue's target %.2f", rawAUC, target)
-	case rawAUC < floor:
-		t.Errorf("5-fold roc auc %.4f below %.2f", rawAUC, floor)
-	case rawAUC < target:
-		t.Logf("note: roc auc %.4f misses the issue's target %.2f (ROLEMINE_ACCEPTANCE=1 enforces it)", rawAUC, target)
+	// The floor guards the measured 0.870 against regressions.
+	const target, floor = 0.88, 0.865
+	if rawAUC < floor {
+		t.Errorf("5-fold roc auc %.4f below %.3f", rawAUC, floor)
 	}
-	// A base rate of 94.4 % gives a Brier score of 0.0526 for a constant
+	if rawAUC < target {
+		missed(t, "5-fold roc auc %.4f below the issue's target %.2f", rawAUC, target)
+	}
+	// A base rate of 94.4 %% gives a Brier score of 0.0526 for a constant
 	// prediction; calibration must beat it and keep ECE small.
 	if s.Brier >= 0.0526 {
 		t.Errorf("brier %.4f not better than the constant prediction's 0.0526", s.Brier)
@@ -173,10 +185,19 @@ func TestAmazonCrossValidation(t *testing.T) {
 	}
 }
 
-// policyRun learns an auto-approval threshold on fit (out-of-fold scores,
-// isotonic calibration, SelectThresholds with the default options) and
-// applies it, with a model fitted on all of fit, to held.
-func policyRun(t testing.TB, fit, held []Instance, opts eval.ThresholdOptions, seed uint64) (th eval.Threshold, precision, coverage float64, approved int) {
+// policyResult is an auto-approval policy learned on one part of the
+// sample and applied to the other.
+type policyResult struct {
+	th                  eval.Threshold
+	approved, correct   int
+	precision, coverage float64
+}
+
+// policyRun learns auto-approval thresholds on fit (out-of-fold scores,
+// isotonic calibration, SelectThresholds at each target with the default
+// confidence and support) and applies them, with a model fitted on all of
+// fit, to held.
+func policyRun(t testing.TB, fit, held []Instance, targets []float64, seed uint64) []policyResult {
 	t.Helper()
 	labels := labelsOf(fit)
 	splits := eval.StratifiedKFold(labels, 5, rand.NewPCG(seed, 1))
@@ -188,32 +209,40 @@ func policyRun(t testing.TB, fit, held []Instance, opts eval.ThresholdOptions, s
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy, err := eval.SelectThresholds(eval.ProbTo(nil, cal, oof), labels, nil, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	th, _ = policy.Threshold("")
 	m, err := Fit(fit, DefaultOptions, rand.NewPCG(seed, 3))
 	if err != nil {
 		t.Fatal(err)
 	}
-	scores := m.ScoreTo(nil, held)
-	var correct int
-	for i, s := range scores {
-		if policy.Approve("", cal.Prob(s)) {
-			approved++
-			if held[i].Label {
-				correct++
+	probs := eval.ProbTo(nil, cal, m.ScoreTo(nil, held))
+	var out []policyResult
+	for _, target := range targets {
+		opts := eval.DefaultThresholdOptions
+		opts.TargetPrecision = target
+		policy, err := eval.SelectThresholds(eval.ProbTo(nil, cal, oof), labels, nil, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r policyResult
+		r.th, _ = policy.Threshold("")
+		for i, p := range probs {
+			if policy.Approve("", p) {
+				r.approved++
+				if held[i].Label {
+					r.correct++
+				}
 			}
 		}
+		r.precision = float64(r.correct) / float64(r.approved)
+		r.coverage = float64(r.approved) / float64(len(held))
+		out = append(out, r)
 	}
-	return th, float64(correct) / float64(approved), float64(approved) / float64(len(held)), approved
+	return out
 }
 
 // baselineRun applies the rule "approve when at least 90 % of the fit
-// part's requests for this resource from the same department were
-// approved" to held.
-func baselineRun(fit, held []Instance) (precision, coverage float64) {
+// part's requests for this resource from the same department, and at least
+// minSupport of them, were approved" to held.
+func baselineRun(fit, held []Instance, minSupport int) (precision, coverage float64) {
 	type key struct{ res, dept string }
 	keyOf := func(x Instance) key {
 		var k key
@@ -239,7 +268,7 @@ func baselineRun(fit, held []Instance) (precision, coverage float64) {
 	}
 	var approved, correct int
 	for _, x := range held {
-		if c := counts[keyOf(x)]; c.n > 0 && 10*c.a >= 9*c.n {
+		if c := counts[keyOf(x)]; c.n >= max(minSupport, 1) && 10*c.a >= 9*c.n {
 			approved++
 			if x.Label {
 				correct++
@@ -254,7 +283,8 @@ func baselineRun(fit, held []Instance) (precision, coverage float64) {
 // threshold for precision 0.99 at 95 % confidence on its out-of-fold
 // scores, apply to the other 40 %. The issue requires realised precision
 // ≥ 0.99 and coverage ≥ 30 %, and to beat the department × resource ≥ 90 %
-// rule on both.
+// rule on both. The promise and the precision are asserted; the coverage
+// (13 % here, 7–25 % on other seeds and 70/30 splits) is not yet there.
 func TestAmazonPolicyPromise(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fits six models")
@@ -263,37 +293,43 @@ func TestAmazonPolicyPromise(t *testing.T) {
 	perm := rand.New(rand.NewPCG(7, 7)).Perm(len(xs))
 	cut := len(xs) * 6 / 10
 	fit, held := subset(xs, perm[:cut]), subset(xs, perm[cut:])
-	bp, bc := baselineRun(fit, held)
-	t.Logf("baseline (dept × resource ≥ 90 %%): precision %.4f, coverage %.3f", bp, bc)
-	// The issue's promise, then a lower target this sample can certify,
-	// which still shows the threshold's promise holding on new decisions.
-	for _, target := range []float64{0.99, 0.985} {
-		opts := eval.DefaultThresholdOptions
-		opts.TargetPrecision = target
-		th, precision, coverage, approved := policyRun(t, fit, held, opts, 7)
+	// The rule as the issue states it (≈ 13 % coverage) needs a few past
+	// requests; with a single one it covers far more, less precisely.
+	bp, bc := baselineRun(fit, held, 3)
+	bp1, bc1 := baselineRun(fit, held, 1)
+	t.Logf("baseline (dept × resource ≥ 90 %% of ≥ 3): precision %.4f, coverage %.3f; of ≥ 1: precision %.4f, coverage %.3f", bp, bc, bp1, bc1)
+	// The issue's promise, then a lower target the sample certifies at
+	// a larger coverage, which still shows the promise holding.
+	targets := []float64{0.99, 0.985}
+	for i, r := range policyRun(t, fit, held, targets, 7) {
+		target := targets[i]
 		t.Logf("target %.3f: threshold %.4f (out-of-fold: %d of %d auto-approved, precision %.4f, lower bound %.4f)",
-			target, th.Value, th.Approved, th.N, th.Precision, th.Lower)
-		t.Logf("target %.3f: held out: %d of %d auto-approved, precision %.4f, coverage %.3f", target, approved, len(held), precision, coverage)
-		if !th.OK {
-			if acceptance() {
-				t.Errorf("target %.3f: no threshold qualified", target)
-			} else {
-				t.Logf("note: target %.3f: no threshold qualified, so no auto-approval (ROLEMINE_ACCEPTANCE=1 makes this an error)", target)
-			}
+			target, r.th.Value, r.th.Approved, r.th.N, r.th.Precision, r.th.Lower)
+		t.Logf("target %.3f: held out: %d of %d auto-approved, precision %.4f, coverage %.3f", target, r.approved, len(held), r.precision, r.coverage)
+		if !r.th.OK {
+			t.Errorf("target %.3f: no threshold qualified", target)
 			continue
 		}
 		// The promise: realised precision on decisions the threshold never
 		// saw reaches the target.
-		if precision < target {
-			t.Errorf("target %.3f: held-out precision %.4f broke the promise", target, precision)
+		if r.precision < target {
+			t.Errorf("target %.3f: held-out precision %.4f broke the promise", target, r.precision)
 		}
-		if acceptance() && target == 0.99 {
-			if coverage < 0.30 {
-				t.Errorf("held-out coverage %.3f below 0.30", coverage)
-			}
-			if precision <= bp || coverage <= bc {
-				t.Errorf("precision %.4f, coverage %.3f do not beat the baseline's %.4f, %.3f", precision, coverage, bp, bc)
-			}
+		if target != 0.99 {
+			continue
+		}
+		// Measured 0.134 with these seeds; the floor guards it.
+		if r.coverage < 0.10 {
+			t.Errorf("held-out coverage %.3f below 0.10", r.coverage)
+		}
+		if r.precision <= max(bp, bp1) {
+			t.Errorf("precision %.4f does not beat the baseline's %.4f", r.precision, max(bp, bp1))
+		}
+		if r.coverage < 0.30 {
+			missed(t, "held-out coverage %.3f below the issue's 0.30", r.coverage)
+		}
+		if r.coverage <= bc {
+			missed(t, "held-out coverage %.3f does not beat the baseline's %.3f", r.coverage, bc)
 		}
 	}
 }

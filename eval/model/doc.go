@@ -33,23 +33,57 @@
 //     they use all training decisions.
 //
 // Both regressions minimise log-loss plus Lambda/2·‖w‖² (intercept free) with
-// gonum's LBFGS; the score is the mean of their log-odds. Scores are raw
-// log-odds: calibrate them with eval.FitIsotonic or eval.FitPlatt on
-// out-of-fold scores from CrossValidate before reading them as
-// probabilities or comparing with a policy threshold.
+// gonum's LBFGS; their log-odds are averaged.
+//
+// # Boosted trees
+//
+// With Options.Boost (on by default) gradient-boosted trees join the
+// regressions and the score is (1−Boost.Weight)·(regression log-odds) +
+// Boost.Weight·(tree log-odds). The trees see dense signals computed from
+// the tokens, the same way for any categorical request data: every
+// instance is read as one value per attribute name, and for every group of
+// up to Boost.Order attributes (RESOURCE, RESOURCE × MGR_ID, RESOURCE ×
+// MGR_ID × ROLE_TITLE, …) and, with Boost.Profiles, for every attribute the
+// group of all the others (the requester's whole profile, for the
+// resource), the smoothed log-odds of approval among past decisions with
+// the instance's value (out-of-fold over RateFolds inner folds for training
+// rows) and the log of their number; for every ordered pair of attributes
+// the log of the number of distinct values of one seen with the other's
+// value (how many resources a manager's staff requested). Groups that split
+// the training rows exactly like one of their parts are dropped, so an
+// attribute in one-to-one correspondence with another (two codes for one
+// thing) adds nothing twice.
+//
+// The booster is a histogram booster (quantile bins, Boost.Bins) with
+// logistic loss and Newton leaves −G/(H+L2), depth-limited trees with a
+// minimum of rows per leaf, shrinkage, row and feature subsampling per tree
+// and optional early stopping on a stratified holdout. The default grows a
+// fixed number of trees: early stopping on the few denials of a holdout
+// picks very different numbers of trees from one fit to the next, and
+// with them different score scales, which breaks the step from a
+// threshold chosen on cross-validated scores to a model refitted on all
+// decisions.
+//
+// Scores are raw log-odds: calibrate them with eval.FitIsotonic or
+// eval.FitPlatt on out-of-fold scores from CrossValidate before reading
+// them as probabilities or comparing with a policy threshold.
 //
 // # Explanations
 //
 // A score is exactly the intercept plus one contribution per token
-// combination (its own weight, its count indicator and its rate signals)
-// plus one per numeric signal. Explain returns the strongest, each with the
-// past decisions behind it, e.g.
+// combination plus one per numeric signal. A combination's contribution
+// merges, scaled by the blend weights, the regression's weight, count
+// indicator and rate signals of it with the trees' share of its group
+// signals (for a single token also of its distinct-value counts); the
+// trees' shares follow Saabas: along each tree's path every change of node
+// value is credited to the signal split on. Explain returns the strongest,
+// each with the past decisions behind it, e.g.
 // "RESOURCE=17183 × ROLE_DEPTNAME=123125: 41 of 44 past requests approved".
 //
 // # Invariants
 //
-// Fit is deterministic given its rand.Source (which only draws the inner
-// folds of the rate signals); CrossValidate derives one source per split
+// Fit is deterministic given its rand.Source (which draws the inner folds
+// of the rate signals and the trees' subsamples); CrossValidate derives one source per split
 // from the one it is given, so its result does not depend on the number of
 // workers. A Model is immutable and safe for concurrent use; inputs are never
 // mutated. Options out of range, instances whose numeric signals do not match

@@ -50,9 +50,9 @@ func Example() {
 		fmt.Printf("%+.2f %s\n", r.Contribution, r.Text)
 	}
 	// Output:
-	// threshold 0.778: 20 % of past requests, precision ≥ 0.9936
-	// confidence 1.000, auto-approve true
-	// +2.23 RESOURCE=7 × DEPT=2: 47 of 47 past requests approved
-	// +0.20 DEPT=2: 727 of 968 past requests approved
-	// -0.20 RESOURCE=7: 197 of 253 past requests approved
+	// threshold 0.783: 20 % of past requests, precision ≥ 0.9922
+	// confidence 0.988, auto-approve true
+	// +1.85 RESOURCE=7 × DEPT=2: 47 of 47 past requests approved
+	// -0.06 RESOURCE=7: 197 of 253 past requests approved
+	// +0.00 DEPT=2: 727 of 968 past requests approved
 }

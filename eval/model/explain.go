@@ -35,20 +35,29 @@ type Explanation struct {
 
 // Explain returns the score of x and its k strongest reasons, by absolute
 // contribution, strongest first (ties in feature order). Each token
-// combination's reason merges its own weight with its count and rate
-// signals. It panics as Score does, or if k < 0.
+// combination's reason merges the regression's weight, count and rate
+// signals of the combination with the boosted trees' share owed to the
+// combination's group signals (and, for a single token, to how many
+// distinct values of other attributes go with it), each scaled by its
+// weight in the blend. The trees' share of a signal is Saabas'
+// decomposition: along each tree's path, every change of node value is
+// credited to the signal split on. It panics as Score does, or if k < 0.
 func (m *Model) Explain(x Instance, k int) Explanation {
 	if k < 0 {
 		panic(fmt.Sprintf("model: %d reasons", k))
 	}
 	e := m.extractor()
 	bias, pc, nc := m.parts(e, &x, nil, nil)
-	ex := Explanation{Score: bias, Intercept: bias}
+	wl := 1.0
+	if m.forest != nil {
+		wl = 1 - m.wBoost
+	}
+	ex := Explanation{Intercept: wl * bias}
 	all := make([]Reason, 0, len(pc)+len(nc))
+	at := make(map[uint64]int, len(pc)) // combination hash → reason
 	n := len(x.Tokens)
 	pairs := m.opts.Pairs
 	for p, c := range pc {
-		ex.Score += c
 		var a, seen int
 		if s := m.tab.get(e.hs[p]); s != nil {
 			a, seen = int(s.approved), int(s.n)
@@ -58,40 +67,99 @@ func (m *Model) Explain(x Instance, k int) Explanation {
 		for i, t := range toks {
 			names[i] = x.Tokens[t]
 		}
-		r := Reason{Feature: strings.Join(names, " × "), Contribution: c, Approved: a, Seen: seen}
-		switch seen {
-		case 0:
-			r.Text = r.Feature + ": no past requests"
-		case 1:
-			verb := "denied"
-			if a == 1 {
-				verb = "approved"
-			}
-			r.Text = fmt.Sprintf("%s: the one past request was %s", r.Feature, verb)
-		default:
-			r.Text = fmt.Sprintf("%s: %d of %d past requests approved", r.Feature, a, seen)
+		if _, ok := at[e.hs[p]]; !ok {
+			at[e.hs[p]] = len(all)
 		}
-		all = append(all, r)
+		all = append(all, newReason(strings.Join(names, " × "), wl*c, a, seen))
 	}
+	num := len(all)
 	for i, c := range nc {
-		ex.Score += c
 		name := fmt.Sprintf("numeric[%d]", i)
 		if i < len(m.opts.NumericNames) {
 			name = m.opts.NumericNames[i]
 		}
+		all = append(all, Reason{Feature: name, Contribution: wl * c})
+	}
+	if m.forest != nil {
+		m.explainTrees(&ex, &x, &all, at, num)
+	}
+	for i := range nc {
+		r := &all[num+i]
 		dir := "raises"
-		if c < 0 {
+		if r.Contribution < 0 {
 			dir = "lowers"
 		}
-		all = append(all, Reason{
-			Feature:      name,
-			Contribution: c,
-			Text:         fmt.Sprintf("%s = %.4g %s confidence", name, x.Numeric[i], dir),
-		})
+		r.Text = fmt.Sprintf("%s = %.4g %s confidence", r.Feature, x.Numeric[i], dir)
+	}
+	ex.Score = ex.Intercept
+	for _, r := range all {
+		ex.Score += r.Contribution
 	}
 	slices.SortStableFunc(all, func(a, b Reason) int {
 		return cmp.Compare(math.Abs(b.Contribution), math.Abs(a.Contribution))
 	})
 	ex.Reasons = all[:min(k, len(all))]
 	return ex
+}
+
+// explainTrees adds the boosted trees' shares of the score of x to the
+// reasons (creating those of groups the regression lacks) and to the
+// intercept. at indexes the reasons by combination hash; the numeric
+// signals' reasons start at num.
+func (m *Model) explainTrees(ex *Explanation, x *Instance, all *[]Reason, at map[uint64]int, num int) {
+	enc := m.enc
+	var s encoderScratch
+	xv := enc.encode(&s, x)
+	dst := make([]float64, enc.width)
+	ex.Intercept += m.wBoost * m.forest.contributeTo(dst, xv)
+	reason := func(g []int) *Reason {
+		h := combo(g, s.vals)
+		i, ok := at[h]
+		if !ok {
+			names := make([]string, len(g))
+			for j, a := range g {
+				names[j] = enc.token(x.Tokens, a)
+			}
+			var a, n int
+			if c := enc.stats.get(h); c != nil {
+				a, n = int(c.a), int(c.n)
+			}
+			i = len(*all)
+			at[h] = i
+			*all = append(*all, newReason(strings.Join(names, " × "), 0, a, n))
+		}
+		return &(*all)[i]
+	}
+	for gi, g := range enc.groups {
+		reason(g).Contribution += m.wBoost * (dst[2*gi] + dst[2*gi+1])
+	}
+	off := 2 * len(enc.groups)
+	for ci, ab := range enc.cards {
+		if c := dst[off+ci]; c != 0 {
+			reason([]int{ab[0]}).Contribution += m.wBoost * c
+		}
+	}
+	off += len(enc.cards)
+	for i := range x.Numeric {
+		(*all)[num+i].Contribution += m.wBoost * dst[off+i]
+	}
+}
+
+// newReason returns the reason of a token combination seen in seen past
+// decisions, a of them approved.
+func newReason(feature string, c float64, a, seen int) Reason {
+	r := Reason{Feature: feature, Contribution: c, Approved: a, Seen: seen}
+	switch seen {
+	case 0:
+		r.Text = r.Feature + ": no past requests"
+	case 1:
+		verb := "denied"
+		if a == 1 {
+			verb = "approved"
+		}
+		r.Text = fmt.Sprintf("%s: the one past request was %s", r.Feature, verb)
+	default:
+		r.Text = fmt.Sprintf("%s: %d of %d past requests approved", r.Feature, a, seen)
+	}
+	return r
 }

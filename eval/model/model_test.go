@@ -155,7 +155,7 @@ func TestExplain(t *testing.T) {
 	}
 	x := xs[0]
 	all := m.Explain(x, 100)
-	if len(all.Reasons) != 3+3+1 { // 3 tokens, 3 pairs, 1 numeric
+	if len(all.Reasons) != 3+3+1+1 { // 3 tokens, 3 pairs, the triple (trees only), 1 numeric
 		t.Fatalf("%d reasons", len(all.Reasons))
 	}
 	sum := all.Intercept
