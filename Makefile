@@ -38,6 +38,8 @@ demo: build
 	$(BIN) mine --db $(DEMO)/rolemine.duckdb --out $(DEMO)/roles
 	$(BIN) evaluate --db $(DEMO)/rolemine.duckdb --policy-out $(DEMO)/policy.json --out $(DEMO)/evaluation
 	$(BIN) triage --db $(DEMO)/rolemine.duckdb --policy $(DEMO)/policy.json --out $(DEMO)/triage
+	$(BIN) hygiene --db $(DEMO)/rolemine.duckdb --out $(DEMO)/hygiene
+	$(BIN) review --db $(DEMO)/rolemine.duckdb --out $(DEMO)/review
 	$(BIN) status --db $(DEMO)/rolemine.duckdb
 
 # bench: the performance figures quoted in the README (large sizes; minutes).

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"rolemine/datasets"
+	"rolemine/eval"
+	"rolemine/features/hygiene"
+	"rolemine/features/hygiene/review"
+)
+
+type reviewOptions struct {
+	DB, Out, AsOf     string
+	By                string
+	IncludeBirthright bool
+	UnusedDays        int
+	RoutineConfidence float64
+	MaxCoverage       float64
+	PeerAttributes    []string
+	Replay            bool
+}
+
+func (o *reviewOptions) AddFlags(fs *pflag.FlagSet) {
+	d := review.DefaultOptions
+	dbFlag(fs, &o.DB)
+	fs.StringVar(&o.Out, "out", "", "directory for one HTML and one CSV packet per reviewer and summary.csv, summary.html, summary.json")
+	fs.StringVar(&o.AsOf, "as-of", "", `"now" for ages, a date or RFC 3339 time (default: the newest timestamp in the data)`)
+	fs.StringVar(&o.By, "by", d.By, "reviewers: manager (the identity's manager) or owner (the entitlement's owner)")
+	fs.BoolVar(&o.IncludeBirthright, "include-birthright", false, "review birthright access too")
+	fs.IntVar(&o.UnusedDays, "unused-days", d.UnusedDays, "suggest revoking access unused for longer")
+	fs.Float64Var(&o.RoutineConfidence, "routine-confidence", d.RoutineConfidence, "keeps at or above this confidence are routine, grouped for quick confirmation")
+	fs.Float64Var(&o.MaxCoverage, "outlier-share", d.Outliers.MaxCoverage, "access held by a smaller share of every peer group is an exception")
+	fs.StringSliceVar(&o.PeerAttributes, "peer-attribute", nil, "extra identity attribute to form peer groups by (repeatable)")
+	fs.BoolVar(&o.Replay, "replay", true, "measure the suggestions against the past certification decisions")
+}
+
+func reviewCommand() *command {
+	var o reviewOptions
+	return &command{
+		name: "review", args: "--out DIR [flags]",
+		short: "prepare certification packets with evidence and suggested decisions",
+		long: `Prepares a certification campaign over the current access: one packet per
+reviewer (--by manager or owner), each item with the evidence (why it is held,
+peer coverage, role fit, last use, risk, past decisions, hygiene findings) and a
+suggested keep or revoke with a confidence. Exceptions and high-risk items come
+first and are never pre-decided; routine items are grouped for quick
+confirmation. Writes DIR/packet-<reviewer>.html and .csv, summary.csv,
+summary.html and summary.json. With --replay (default) the suggestions are
+recomputed for every past campaign from the data available before it and
+compared with the recorded decisions, per risk tier.`,
+		flags: func() *pflag.FlagSet { fs := newFlagSet("review"); o = reviewOptions{}; o.AddFlags(fs); return fs },
+		run:   func(ctx context.Context, e *env, args []string) error { return runReview(ctx, e, o, args) },
+	}
+}
+
+func (o reviewOptions) options() (review.Options, error) {
+	opts := review.DefaultOptions
+	if o.By != review.ByManager && o.By != review.ByOwner {
+		return opts, usagef("review: --by must be manager or owner, not %q", o.By)
+	}
+	if o.UnusedDays <= 0 {
+		return opts, usagef("review: --unused-days must be positive")
+	}
+	if o.RoutineConfidence <= 0 || o.RoutineConfidence > 1 {
+		return opts, usagef("review: --routine-confidence must be in (0, 1]")
+	}
+	if o.MaxCoverage <= 0 || o.MaxCoverage >= 1 {
+		return opts, usagef("review: --outlier-share must be in (0, 1)")
+	}
+	opts.By, opts.IncludeBirthright, opts.UnusedDays, opts.RoutineConfidence = o.By, o.IncludeBirthright, o.UnusedDays, o.RoutineConfidence
+	opts.Outliers.MaxCoverage, opts.Outliers.Attributes = o.MaxCoverage, o.PeerAttributes
+	return opts, nil
+}
+
+func runReview(ctx context.Context, e *env, o reviewOptions, args []string) error {
+	if len(args) > 0 {
+		return usagef("review: unexpected arguments %q", args)
+	}
+	if o.Out == "" {
+		return usagef("review: --out DIR is required")
+	}
+	opts, err := o.options()
+	if err != nil {
+		return err
+	}
+	store, snapshot, err := openSnapshot(ctx, o.DB)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	start := time.Now()
+	var d *hygiene.Data
+	err = e.run("loading", func() (err error) {
+		d, err = loadHygieneData(ctx, store, hygieneLoad{requests: true, roles: true, attributes: o.PeerAttributes, asOf: o.AsOf})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if d.AsOf == 0 {
+		return fmt.Errorf("review: the data hold no timestamps: give --as-of")
+	}
+	// The replay only reads d: it runs beside the campaign.
+	var replay *review.Replay
+	replayed := make(chan struct{})
+	go func() {
+		defer close(replayed)
+		if o.Replay {
+			replay = review.RunReplay(d, opts)
+		}
+	}()
+	hopts := hygiene.DefaultOptions
+	hopts.Checks = []string{hygiene.CheckDuplicateIdentity, hygiene.CheckDormantAccount, hygiene.CheckNonHumanOwner}
+	var camp *review.Campaign
+	err = e.run("preparing packets", func() error {
+		rep := hygiene.Run(d, hopts)
+		camp = review.Prepare(d, rep, opts)
+		camp.Warnings = append(camp.Warnings, rep.Warnings...)
+		return camp.WritePackets(o.Out)
+	})
+	<-replayed
+	if err != nil {
+		return err
+	}
+	if replay != nil && len(replay.Campaigns) == 0 {
+		camp.Warnings = append(camp.Warnings, "no past certification decisions: the suggestions could not be measured")
+	}
+	if err := camp.WriteSummary(o.Out, replay); err != nil {
+		return err
+	}
+	printReview(e, camp, replay)
+	e.logf("wrote %d packets and %s", len(camp.Packets), filepath.Join(o.Out, "summary.html"))
+	run := &datasets.Run{Command: "review", SnapshotID: snapshot, StartedAt: start,
+		Parameters: map[string]any{"as_of": formatAsOf(d.AsOf), "options": opts}}
+	return e.run("storing", func() error { return storeReview(ctx, store, run, camp, replay) })
+}
+
+func printReview(e *env, c *review.Campaign, r *review.Replay) {
+	fmt.Fprintf(e.stdout, "as of %s: %d items for %d reviewers (by %s)\n", formatAsOf(c.AsOf), c.Totals["items"], len(c.Packets), c.Options.By)
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "decide\trevoke\tkeep\troutine")
+	fmt.Fprintf(tw, "%d\t%d\t%d\t%d\n", c.Totals[review.GroupDecide], c.Totals[review.GroupRevoke], c.Totals[review.GroupKeep], c.Totals[review.GroupRoutine])
+	tw.Flush()
+	if r != nil && r.Overall.Items > 0 {
+		fmt.Fprintf(e.stdout, "replay of %d past campaigns (%d decisions): precision of the suggestions that were pre-decided\n", len(r.Campaigns), r.Overall.Items)
+		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "risk tier\tdecisions\tpre-decided\tkeep\tkeep precision (95% lower)\trevoke\trevoke precision\troutine precision\tdecide leaning keep: kept")
+		for _, s := range append(r.Tiers, r.Overall) {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%d\t%s\t%s\t%s\n", s.Tier, s.Items, pct(s.Coverage(), s.Items), s.Keep,
+				precisionBound(s.KeepMatched, s.Keep), s.Revoke, pct(s.RevokePrecision(), s.Revoke),
+				pct(s.RoutinePrecision(), s.Routine), pct(s.LeanKeepPrecision(), s.LeanKeep))
+		}
+		tw.Flush()
+	}
+	for _, w := range c.Warnings {
+		e.logf("warning: %s", w)
+	}
+}
+
+func pct(x float64, n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100*x)
+}
+
+// precisionBound formats k/n with its one-sided 95 % Clopper–Pearson lower
+// bound.
+func precisionBound(k, n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%% (%.1f%%)", 100*float64(k)/float64(n), 100*eval.ClopperPearsonLower(k, n, 0.95))
+}
+
+// reviewTable holds the items of review runs; the evidence and reasons are
+// in the packets.
+const reviewTable = `CREATE TABLE IF NOT EXISTS review_items (
+	run_id BIGINT NOT NULL, reviewer_id VARCHAR, identity_id VARCHAR NOT NULL, entitlement_id VARCHAR NOT NULL,
+	suggestion VARCHAR NOT NULL, confidence DOUBLE, item_group VARCHAR, evidence_leans VARCHAR)`
+
+// storeReview records the run, every item's suggestion and the replay
+// metrics in one transaction.
+func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, c *review.Campaign, r *review.Replay) error {
+	d := c.Data
+	summary := map[string]any{"totals": c.Totals}
+	if r != nil {
+		summary["replay"] = r.Overall
+	}
+	return store.Write(ctx, func(tx *datasets.Tx) error {
+		if err := tx.Exec(reviewTable); err != nil {
+			return err
+		}
+		if err := tx.RecordRun(run, summary); err != nil {
+			return err
+		}
+		err := tx.Append("review_items", func(add func(...driver.Value) error) error {
+			for _, p := range c.Packets {
+				var reviewer driver.Value
+				if p.Reviewer != review.Unassigned {
+					reviewer = p.Reviewer
+				}
+				for k := range p.Items {
+					it := &p.Items[k]
+					var conf driver.Value
+					if it.Suggestion != review.Decide {
+						conf = it.Confidence
+					}
+					var lean driver.Value
+					if it.Lean != "" {
+						lean = it.Lean
+					}
+					if err := add(run.ID, reviewer, d.Identities[it.Identity].ID, d.Entitlements[it.Entitlement].ID,
+						it.Suggestion, conf, it.Group, lean); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Append("metrics", func(add func(...driver.Value) error) error {
+			for k, v := range c.Totals {
+				if err := add(run.ID, "items."+k, float64(v)); err != nil {
+					return err
+				}
+			}
+			if r == nil {
+				return nil
+			}
+			for _, s := range append(r.Tiers, r.Overall) {
+				for name, v := range map[string]float64{"keep_precision": s.KeepPrecision(), "revoke_precision": s.RevokePrecision(),
+					"routine_precision": s.RoutinePrecision(), "coverage": s.Coverage(), "decisions": float64(s.Items)} {
+					if err := add(run.ID, "replay."+s.Tier+"."+name, v); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+	})
+}

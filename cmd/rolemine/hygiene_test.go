@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"rolemine/datasets"
+	"rolemine/datasets/synth"
+)
+
+// On a generated enterprise, hygiene and review write the files of their
+// contract and store their results with a runs row.
+func TestHygieneReviewGenerated(t *testing.T) {
+	work := t.TempDir()
+	opts := synth.DefaultOptions
+	opts.Identities, opts.Entitlements = 800, 300
+	if _, err := synth.Generate(opts, filepath.Join(work, "org")); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(work, "db.duckdb")
+	ctx := context.Background()
+	for _, args := range [][]string{
+		{"ingest", "--db", db, filepath.Join(work, "org")},
+		{"hygiene", "--db", db, "--out", filepath.Join(work, "hy"), "--truth", filepath.Join(work, "org", "ground_truth")},
+		{"review", "--db", db, "--out", filepath.Join(work, "rv")},
+	} {
+		var stdout, stderr bytes.Buffer
+		if err := run(ctx, args, &stdout, &stderr); err != nil {
+			t.Fatalf("rolemine %v: %v\n%s", args, err, stderr.String())
+		}
+	}
+	// findings.csv: the contract's columns; duplicates name both ids.
+	f, err := os.Open(filepath.Join(work, "hy", "findings.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(findingsHeader, recs[0]); diff != "" {
+		t.Errorf("findings.csv header (-want +got):\n%s", diff)
+	}
+	dups := 0
+	for _, r := range recs[1:] {
+		if r[0] == "duplicate-identity" && r[1] != "notice" {
+			dups++
+			if r[3] == "" || r[5] == "" {
+				t.Errorf("duplicate row without both ids: %v", r)
+			}
+		}
+	}
+	if dups == 0 {
+		t.Errorf("no duplicate-identity rows")
+	}
+	var summary struct {
+		Truth []struct {
+			Name      string
+			Precision float64
+			Recall    float64
+		} `json:"ground_truth"`
+	}
+	data, _ := os.ReadFile(filepath.Join(work, "hy", "summary.json"))
+	if err := json.Unmarshal(data, &summary); err != nil || len(summary.Truth) == 0 {
+		t.Fatalf("summary.json: %v, %d scores", err, len(summary.Truth))
+	}
+	// review: one HTML and one CSV per reviewer, and the summary.
+	var rv struct {
+		Totals  map[string]int
+		Packets []struct{ HTML, CSV string }
+		Replay  *struct{ Campaigns []any }
+	}
+	data, _ = os.ReadFile(filepath.Join(work, "rv", "summary.json"))
+	if err := json.Unmarshal(data, &rv); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(filepath.Join(work, "rv"))
+	if len(rv.Packets) == 0 || len(entries) != 2*len(rv.Packets)+3 || rv.Replay == nil || len(rv.Replay.Campaigns) == 0 {
+		t.Errorf("%d packets, %d files, replay %v", len(rv.Packets), len(entries), rv.Replay)
+	}
+	// Both runs are stored.
+	store, err := datasets.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	var findings, items, runs int
+	err = store.DB().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM hygiene_findings), (SELECT count(*) FROM review_items),
+		(SELECT count(*) FROM runs WHERE command IN ('hygiene', 'review'))`).Scan(&findings, &items, &runs)
+	if err != nil || findings != len(recs)-1 || items != rv.Totals["items"] || runs != 2 {
+		t.Errorf("stored %d findings (want %d), %d items (want %d), %d runs: %v", findings, len(recs)-1, items, rv.Totals["items"], runs, err)
+	}
+}

@@ -1,0 +1,121 @@
+package hygiene
+
+import (
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/google/go-cmp/cmp"
+)
+
+// reader returns a reader of one batch of the given columns: strings
+// ("" is null), timestamps in microseconds (0 is null) or booleans.
+func reader(t *testing.T, mem memory.Allocator, names []string, cols ...any) array.RecordReader {
+	t.Helper()
+	var fields []arrow.Field
+	for k, c := range cols {
+		var typ arrow.DataType
+		switch c.(type) {
+		case []string:
+			typ = arrow.BinaryTypes.String
+		case []int64:
+			typ = &arrow.TimestampType{Unit: arrow.Microsecond}
+		case []bool:
+			typ = arrow.FixedWidthTypes.Boolean
+		}
+		fields = append(fields, arrow.Field{Name: names[k], Type: typ, Nullable: true})
+	}
+	sch := arrow.NewSchema(fields, nil)
+	b := array.NewRecordBuilder(mem, sch)
+	defer b.Release()
+	for k, c := range cols {
+		switch v := c.(type) {
+		case []string:
+			for _, s := range v {
+				if s == "" {
+					b.Field(k).AppendNull()
+				} else {
+					b.Field(k).(*array.StringBuilder).Append(s)
+				}
+			}
+		case []int64:
+			for _, x := range v {
+				if x == 0 {
+					b.Field(k).AppendNull()
+				} else {
+					b.Field(k).(*array.TimestampBuilder).Append(arrow.Timestamp(x * 1e6))
+				}
+			}
+		case []bool:
+			b.Field(k).(*array.BooleanBuilder).AppendValues(v, nil)
+		}
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	r, err := array.NewRecordReader(sch, []arrow.RecordBatch{rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestReadArrow(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	d := NewData()
+	read := func(fn func(array.RecordReader) error, r array.RecordReader) {
+		t.Helper()
+		defer r.Release()
+		if err := fn(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read(d.ReadIdentities, reader(t, mem, []string{"identity_id", "display_name", "kind", "manager_id", "hire_date"},
+		[]string{"u1", "u2"}, []string{"Ann Lee", ""}, []string{"HUMAN", "service"}, []string{"", "u1"}, []int64{1_600_000_000, 0}))
+	read(d.ReadEntitlements, reader(t, mem, []string{"entitlement_id", "risk", "privileged"},
+		[]string{"e1", "e2"}, []string{"High", ""}, []bool{true, false}))
+	read(d.ReadAssignments, reader(t, mem, []string{"identity_id", "entitlement_id", "source", "last_used_at"},
+		[]string{"u1", "u2", "u9"}, []string{"e1", "e2", "e1"}, []string{"Role", "", "direct"}, []int64{1_700_000_000, 0, 0}))
+	d.Prepare()
+	wantIDs := []Identity{
+		{ID: "u1", Name: "Ann Lee", Kind: "human", Hired: 1_600_000_000},
+		{ID: "u2", Kind: "service", Manager: "u1"},
+	}
+	if diff := cmp.Diff(wantIDs, d.Identities); diff != "" {
+		t.Errorf("identities (-want +got):\n%s", diff)
+	}
+	wantEnts := []Entitlement{{ID: "e1", Risk: "high", Privileged: true}, {ID: "e2"}}
+	if diff := cmp.Diff(wantEnts, d.Entitlements); diff != "" {
+		t.Errorf("entitlements (-want +got):\n%s", diff)
+	}
+	wantAsg := []Assignment{{Identity: 0, Entitlement: 0, LastUsed: 1_700_000_000, Source: SourceRole}, {Identity: 1, Entitlement: 1}}
+	if diff := cmp.Diff(wantAsg, d.Assignments); diff != "" {
+		t.Errorf("assignments (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"assignments identity: 1 rows name an unknown id (e.g. u9): skipped"}, d.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+}
+
+func TestReadArrowErrors(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	tests := []struct {
+		name string
+		r    array.RecordReader
+		want string
+	}{
+		{"missing id", reader(t, mem, []string{"name"}, []string{"x"}), `identities: record has no column "identity_id"`},
+		{"null id", reader(t, mem, []string{"identity_id"}, []string{""}), "identities: null identity_id in batch row 0"},
+		{"bad type", reader(t, mem, []string{"identity_id", "hire_date"}, []string{"u"}, []bool{true}),
+			`identities: column "hire_date" is bool, want a timestamp`},
+	}
+	for _, tc := range tests {
+		err := NewData().ReadIdentities(tc.r)
+		tc.r.Release()
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,266 @@
+package hygiene
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// checker runs the checks on one prepared Data.
+type checker struct {
+	d    *Data
+	opts Options
+	out  []Finding
+	st   *CheckStats
+	// dormantApp marks (identity, application) pairs whose account is
+	// dormant, so unused-access does not repeat the dormant-account finding.
+	dormantApp map[identityApp]bool
+	peers      *Peers
+	pairs      []Pair
+
+	acctPtr, acctIdx []int32 // accounts by identity, built on first use
+}
+
+type identityApp struct {
+	i   int32
+	app string
+}
+
+func (c *checker) add(f Finding) {
+	if f.Confidence == 0 {
+		f.Confidence = 1
+	}
+	c.out = append(c.out, f)
+	if f.Severity == SeverityNotice {
+		c.st.Notices = append(c.st.Notices, f.Evidence)
+	} else if f.SubjectType != SubjectSummary {
+		c.st.Findings++
+	}
+}
+
+func (c *checker) notice(check, format string, args ...any) { c.add(notice(check, format, args...)) }
+
+// noticeStep adds a notice with its own next step.
+func (c *checker) noticeStep(check, step, format string, args ...any) {
+	n := notice(check, format, args...)
+	n.NextStep = step
+	c.add(n)
+}
+
+func (c *checker) measure(key string, v any) {
+	if c.st.Measures == nil {
+		c.st.Measures = map[string]any{}
+	}
+	c.st.Measures[key] = v
+}
+
+func (c *checker) needAsOf(check string) bool {
+	if c.d.AsOf == 0 {
+		c.noticeStep(check, "give a reference time (--as-of)", "no reference time (no timestamps in the data and no --as-of): ages cannot be computed")
+		return false
+	}
+	return true
+}
+
+func (c *checker) identityFinding(check string, sev Severity, i int32) Finding {
+	return Finding{Check: check, Severity: sev, SubjectType: SubjectIdentity, SubjectID: c.d.Identities[i].ID,
+		Identity: i, Entitlement: -1}
+}
+
+func (c *checker) accessFinding(check string, sev Severity, a *Assignment) Finding {
+	return Finding{Check: check, Severity: sev, SubjectType: SubjectIdentity, SubjectID: c.d.Identities[a.Identity].ID,
+		RelatedType: SubjectEntitlement, RelatedID: c.d.Entitlements[a.Entitlement].ID,
+		Identity: a.Identity, Entitlement: a.Entitlement}
+}
+
+// duplicateIdentities reports likely second identities of one person.
+func (c *checker) duplicateIdentities() {
+	d := c.d
+	named := 0
+	for i := range d.Identities {
+		if d.Identities[i].Name != "" || d.Identities[i].Email != "" {
+			named++
+		}
+	}
+	if named == 0 {
+		c.notice(CheckDuplicateIdentity, "identities have no display_name or email: duplicates cannot be matched")
+		return
+	}
+	if !c.anyIdentity(func(id *Identity) bool { return id.Manager != "" || id.Title != "" || id.Department != "" }) {
+		c.noticeStep(CheckDuplicateIdentity, "load manager_id, title and department to match with more confidence",
+			"no manager_id, title or department: duplicates are matched on names and access only, with less confidence")
+	}
+	pairs, warnings := FindDuplicates(d, c.opts.Duplicates)
+	c.measure("pairs", len(pairs))
+	for _, w := range warnings {
+		c.noticeStep(CheckDuplicateIdentity, "pairs within these groups were not compared", "%s", w)
+	}
+	for _, p := range pairs {
+		a, b := &d.Identities[p.A], &d.Identities[p.B]
+		sev := SeverityMedium
+		if p.Confidence >= 0.9 && c.holds(p.A) && c.holds(p.B) {
+			sev = SeverityHigh
+		}
+		f := c.identityFinding(CheckDuplicateIdentity, sev, p.A)
+		f.RelatedType, f.RelatedID, f.Confidence = SubjectIdentity, b.ID, p.Confidence
+		f.Evidence = fmt.Sprintf("%q (%s, %s) and %q (%s, %s): %s", a.Name, a.ID, orDash(a.Status), b.Name, b.ID,
+			orDash(b.Status), strings.Join(p.Reasons, "; "))
+		f.NextStep = "confirm with the manager or HR that both records are one person, then merge them and remove the second identity's access"
+		c.add(f)
+	}
+	c.pairs = pairs
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func (c *checker) holds(i int32) bool { lo, hi := c.d.Held(i); return hi > lo }
+
+func (c *checker) anyIdentity(fn func(*Identity) bool) bool {
+	for k := range c.d.Identities {
+		if fn(&c.d.Identities[k]) {
+			return true
+		}
+	}
+	return false
+}
+
+// orphanAccounts reports accounts that belong to no known identity, with
+// the likely owner when the username matches another account's.
+func (c *checker) orphanAccounts() {
+	d := c.d
+	if len(d.Accounts) == 0 {
+		c.notice(CheckOrphanAccount, "no accounts loaded: orphaned accounts cannot be found")
+		return
+	}
+	owners := c.usernameOwners()
+	for k := range d.Accounts {
+		a := &d.Accounts[k]
+		if a.Identity >= 0 {
+			continue
+		}
+		sev, used := SeverityMedium, ""
+		if a.LastLogin != 0 && d.AsOf != 0 && daysBetween(a.LastLogin, d.AsOf) <= c.opts.DormantDays {
+			sev, used = SeverityHigh, " and in use"
+		}
+		why := "names no identity"
+		if a.IdentityID != "" {
+			why = fmt.Sprintf("names identity %s, which is not among the identities", a.IdentityID)
+		}
+		f := Finding{Check: CheckOrphanAccount, Severity: sev, SubjectType: SubjectAccount, SubjectID: a.ID,
+			Identity: -1, Entitlement: -1,
+			Evidence: fmt.Sprintf("account %s in %s %s%s; created %s, last login %s", a.Username, orDash(a.Application), why, used,
+				day(a.Created), day(a.LastLogin)),
+			NextStep: "find the owner, then re-link the account or disable it"}
+		if i, ok := owners[normalUsername(a.Username)]; ok {
+			f.RelatedType, f.RelatedID, f.Confidence = SubjectIdentity, d.Identities[i].ID, 0.7
+			f.Evidence += fmt.Sprintf("; username matches an account of %s (%s)", d.Identities[i].ID, d.Identities[i].Name)
+			f.NextStep = fmt.Sprintf("confirm with %s whether the account is theirs, then re-link or disable it", d.Identities[i].ID)
+		}
+		c.add(f)
+	}
+}
+
+// usernameOwners maps normalised usernames and e-mail local parts of
+// linked accounts to their identity, leaving out ambiguous ones.
+func (c *checker) usernameOwners() map[string]int32 {
+	d := c.d
+	owners := map[string]int32{}
+	add := func(name string, i int32) {
+		if name == "" {
+			return
+		}
+		if j, ok := owners[name]; ok && j != i {
+			owners[name] = -1
+			return
+		}
+		owners[name] = i
+	}
+	for k := range d.Accounts {
+		if a := &d.Accounts[k]; a.Identity >= 0 {
+			add(normalUsername(a.Username), a.Identity)
+		}
+	}
+	for i := range d.Identities {
+		if local, _, ok := strings.Cut(d.Identities[i].Email, "@"); ok {
+			add(normalUsername(local), int32(i))
+		}
+	}
+	for k, i := range owners {
+		if i < 0 {
+			delete(owners, k)
+		}
+	}
+	return owners
+}
+
+// normalUsername lower-cases a username and strips the prefixes that mark
+// old, temporary, test and admin copies ("old-", "tmp_", "adm-", …).
+func normalUsername(u string) string {
+	u = Fold(strings.TrimSpace(u))
+	for changed := true; changed; {
+		changed = false
+		for _, p := range []string{"old", "tmp", "temp", "test", "adm", "admin", "x", "a", "zz"} {
+			for _, sep := range []string{"-", "_", "."} {
+				if rest, ok := strings.CutPrefix(u, p+sep); ok && rest != "" {
+					u, changed = rest, true
+				}
+			}
+		}
+	}
+	if local, _, ok := strings.Cut(u, "@"); ok {
+		u = local
+	}
+	return u
+}
+
+// duplicateAccounts reports identities with several accounts in one
+// application.
+func (c *checker) duplicateAccounts() {
+	d := c.d
+	if len(d.Accounts) == 0 {
+		c.notice(CheckDuplicateAccount, "no accounts loaded: duplicate accounts cannot be found")
+		return
+	}
+	byKey := map[identityApp][]int{}
+	for k := range d.Accounts {
+		if a := &d.Accounts[k]; a.Identity >= 0 {
+			key := identityApp{a.Identity, a.Application}
+			byKey[key] = append(byKey[key], k)
+		}
+	}
+	keys := make([]identityApp, 0, len(byKey))
+	for key, list := range byKey {
+		if len(list) > 1 {
+			keys = append(keys, key)
+		}
+	}
+	slices.SortFunc(keys, func(x, y identityApp) int { return cmp.Or(cmp.Compare(x.i, y.i), cmp.Compare(x.app, y.app)) })
+	for _, key := range keys {
+		list := byKey[key]
+		if len(list) < 2 {
+			continue
+		}
+		slices.SortFunc(list, func(x, y int) int {
+			return cmp.Or(cmp.Compare(d.Accounts[x].Created, d.Accounts[y].Created), cmp.Compare(d.Accounts[x].ID, d.Accounts[y].ID))
+		})
+		first := &d.Accounts[list[0]]
+		for _, k := range list[1:] {
+			a := &d.Accounts[k]
+			sev, note := SeverityLow, ""
+			if n := normalUsername(a.Username); n != Fold(a.Username) {
+				sev, note = SeverityMedium, " (named like an admin or temporary copy)"
+			}
+			c.add(Finding{Check: CheckDuplicateAccount, Severity: sev, SubjectType: SubjectAccount, SubjectID: a.ID,
+				RelatedType: SubjectAccount, RelatedID: first.ID, Identity: key.i, Entitlement: -1,
+				Evidence: fmt.Sprintf("identity %s has accounts %s and %s%s in %s; last logins %s and %s",
+					d.Identities[key.i].ID, first.Username, a.Username, note, orDash(key.app), day(first.LastLogin), day(a.LastLogin)),
+				NextStep: "keep one account per application unless a separate admin account is sanctioned; disable the other"})
+		}
+	}
+}

@@ -1,0 +1,488 @@
+package hygiene
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Source says why an identity holds an entitlement (assignments.source).
+type Source uint8
+
+// Assignment sources. SourceUnknown is a missing or unrecognised value.
+const (
+	SourceUnknown Source = iota
+	SourceRequest
+	SourceRole
+	SourceBirthright
+	SourceDirect
+)
+
+var sourceNames = [...]string{"", "request", "role", "birthright", "direct"}
+
+// ParseSource returns the source called s (case-insensitive), or
+// SourceUnknown.
+func ParseSource(s string) Source {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for k, n := range sourceNames {
+		if k > 0 && n == s {
+			return Source(k)
+		}
+	}
+	return SourceUnknown
+}
+
+// String returns the canonical name of s ("" for SourceUnknown).
+func (s Source) String() string {
+	if int(s) < len(sourceNames) {
+		return sourceNames[s]
+	}
+	return ""
+}
+
+// Times are Unix seconds; zero means missing.
+
+// Identity is one row of current_identities. Kind and Status are lower
+// case; Manager and Owner are identity ids ("" when absent).
+type Identity struct {
+	ID, Name, Email   string
+	Kind, Status      string
+	Department, Title string
+	Location          string
+	Manager, Owner    string
+	Employment        string
+	Hired, Terminated int64
+}
+
+// Human reports whether the identity is a person: kind "human" or no kind.
+func (id *Identity) Human() bool { return id.Kind == "" || id.Kind == "human" }
+
+// Account is one row of current_accounts. Identity is the index of its
+// identity in Data.Identities, or -1 when the account names none or an
+// unknown one (IdentityID keeps the raw value).
+type Account struct {
+	ID, IdentityID, Application, Username string
+	Identity                              int32
+	Created, LastLogin, Rotated           int64
+}
+
+// Entitlement is one row of current_entitlements. Risk is a lower-case
+// tier of schema.RiskTiers or "".
+type Entitlement struct {
+	ID, Application, Name, Risk string
+	Privileged                  bool
+	Owner                       string
+}
+
+// Label returns "application:name", or the id when both are empty.
+func (e *Entitlement) Label() string {
+	switch {
+	case e.Application == "" && e.Name == "":
+		return e.ID
+	case e.Application == "":
+		return e.Name
+	}
+	return e.Application + ":" + e.Name
+}
+
+// Assignment is one row of current_assignments, by dense indices.
+type Assignment struct {
+	Identity, Entitlement int32
+	Granted, LastUsed     int64
+	Source                Source
+}
+
+// Certification is one past review decision (current_certifications).
+// Decision is "keep", "revoke" or "" when unrecognised.
+type Certification struct {
+	Identity, Entitlement int32
+	Campaign              string
+	At                    int64
+	Decision              string
+	Reviewer              string
+}
+
+// Request is one access request (current_requests) whose identity and
+// entitlement are known.
+type Request struct {
+	ID                          string
+	Identity, Entitlement       int32
+	Requested, Decided, Revoked int64
+	Decision, DecidedBy         string
+}
+
+// SoDRule is a separation-of-duties rule: nobody should hold both A and B.
+type SoDRule struct {
+	ID       string
+	A, B     int32
+	Severity string
+}
+
+// Role is a mined role of the latest mine run: its entitlements and
+// members, sorted ascending.
+type Role struct {
+	ID           string
+	Entitlements []int32
+	Members      []int32
+}
+
+// Data is everything the checks read, with ids resolved to dense indices
+// into Identities and Entitlements. Build it with NewData, the Add methods
+// (or the Arrow readers) and then call Prepare once; the checks never
+// modify it afterwards.
+type Data struct {
+	// AsOf is "now" for every age, in Unix seconds; zero disables the
+	// checks that need it (they say so in a notice).
+	AsOf int64
+
+	Identities     []Identity
+	Accounts       []Account
+	Entitlements   []Entitlement
+	Assignments    []Assignment // sorted by identity, entitlement after Prepare
+	Certifications []Certification
+	Requests       []Request
+	SoDRules       []SoDRule
+	Roles          []Role
+	// Attributes holds extra identity attributes for peer groups: name →
+	// one value per identity ("" when missing).
+	Attributes map[string][]string
+
+	// Warnings collects data problems met while loading (unknown ids,
+	// duplicate rows); they travel to the report.
+	Warnings []string
+
+	identityIndex    map[string]int32
+	entitlementIndex map[string]int32
+	roleIndex        map[string]int
+	unknown          map[string]*unknownRefs
+
+	prepared bool
+	rowPtr   []int32 // assignments of identity i: Assignments[rowPtr[i]:rowPtr[i+1]]
+	colPtr   []int32 // assignment indices of entitlement j: colAsg[colPtr[j]:colPtr[j+1]]
+	colAsg   []int32
+}
+
+type unknownRefs struct {
+	n        int
+	examples []string
+}
+
+// NewData returns empty data.
+func NewData() *Data {
+	return &Data{identityIndex: map[string]int32{}, entitlementIndex: map[string]int32{},
+		unknown: map[string]*unknownRefs{}, Attributes: map[string][]string{}}
+}
+
+// AddIdentity appends an identity and returns its index. A second identity
+// with the same id replaces the first and is reported as a warning.
+func (d *Data) AddIdentity(id Identity) int32 {
+	d.checkOpen()
+	if k, ok := d.identityIndex[id.ID]; ok {
+		d.Warnings = append(d.Warnings, fmt.Sprintf("identity %s listed twice: the last row wins", id.ID))
+		d.Identities[k] = id
+		return k
+	}
+	k := int32(len(d.Identities))
+	d.identityIndex[id.ID] = k
+	d.Identities = append(d.Identities, id)
+	return k
+}
+
+// AddEntitlement appends an entitlement and returns its index; a repeated
+// id replaces the first with a warning.
+func (d *Data) AddEntitlement(e Entitlement) int32 {
+	d.checkOpen()
+	if k, ok := d.entitlementIndex[e.ID]; ok {
+		d.Warnings = append(d.Warnings, fmt.Sprintf("entitlement %s listed twice: the last row wins", e.ID))
+		d.Entitlements[k] = e
+		return k
+	}
+	k := int32(len(d.Entitlements))
+	d.entitlementIndex[e.ID] = k
+	d.Entitlements = append(d.Entitlements, e)
+	return k
+}
+
+// IdentityIndex returns the index of identity id.
+func (d *Data) IdentityIndex(id string) (int32, bool) { k, ok := d.identityIndex[id]; return k, ok }
+
+// EntitlementIndex returns the index of entitlement id.
+func (d *Data) EntitlementIndex(id string) (int32, bool) {
+	k, ok := d.entitlementIndex[id]
+	return k, ok
+}
+
+// resolve returns the indices of an (identity, entitlement) reference, or
+// ok false after counting the unknown id under table.
+func (d *Data) resolve(table, identity, entitlement string) (i, e int32, ok bool) {
+	i, ok1 := d.identityIndex[identity]
+	e, ok2 := d.entitlementIndex[entitlement]
+	switch {
+	case !ok1:
+		d.noteUnknown(table, "identity", identity)
+	case !ok2:
+		d.noteUnknown(table, "entitlement", entitlement)
+	}
+	return i, e, ok1 && ok2
+}
+
+func (d *Data) noteUnknown(table, kind, id string) {
+	key := table + " " + kind
+	u := d.unknown[key]
+	if u == nil {
+		u = &unknownRefs{}
+		d.unknown[key] = u
+	}
+	u.n++
+	if len(u.examples) < 3 {
+		u.examples = append(u.examples, strings.Clone(id)) // id may alias an Arrow buffer
+	}
+}
+
+// AddAssignment appends an assignment given by ids; an unknown id skips the
+// row and is counted in a warning.
+func (d *Data) AddAssignment(identity, entitlement string, granted, lastUsed int64, src Source) {
+	d.checkOpen()
+	if i, e, ok := d.resolve("assignments", identity, entitlement); ok {
+		d.Assignments = append(d.Assignments, Assignment{i, e, granted, lastUsed, src})
+	}
+}
+
+// AddAccount appends an account. An identity id that is not among the
+// identities leaves Identity -1 (the account is orphaned).
+func (d *Data) AddAccount(a Account) {
+	d.checkOpen()
+	a.Identity = -1
+	if k, ok := d.identityIndex[a.IdentityID]; ok {
+		a.Identity = k
+	}
+	d.Accounts = append(d.Accounts, a)
+}
+
+// AddCertification appends a certification given by ids; unknown ids skip
+// the row with a warning.
+func (d *Data) AddCertification(identity, entitlement, campaign string, at int64, decision, reviewer string) {
+	d.checkOpen()
+	if i, e, ok := d.resolve("certifications", identity, entitlement); ok {
+		d.Certifications = append(d.Certifications, Certification{i, e, campaign, at, strings.ToLower(decision), reviewer})
+	}
+}
+
+// AddRequest appends a request whose identity and entitlement are known;
+// others are skipped with a warning.
+func (d *Data) AddRequest(r Request, identity, entitlement string) {
+	d.checkOpen()
+	if i, e, ok := d.resolve("requests", identity, entitlement); ok {
+		r.Identity, r.Entitlement = i, e
+		r.Decision = strings.ToLower(r.Decision)
+		d.Requests = append(d.Requests, r)
+	}
+}
+
+// AddSoDRule appends a rule; a rule naming an unknown entitlement is
+// skipped with a warning.
+func (d *Data) AddSoDRule(id, a, b, severity string) {
+	d.checkOpen()
+	ka, ok1 := d.entitlementIndex[a]
+	kb, ok2 := d.entitlementIndex[b]
+	if !ok1 || !ok2 {
+		d.Warnings = append(d.Warnings, fmt.Sprintf("sod rule %s names an unknown entitlement (%s, %s): skipped", id, a, b))
+		return
+	}
+	d.SoDRules = append(d.SoDRules, SoDRule{id, ka, kb, strings.ToLower(severity)})
+}
+
+// AddRoleLink adds entitlement or member ids to the mined role called id,
+// creating it; unknown ids are counted in a warning.
+func (d *Data) AddRoleLink(id, identity, entitlement string) {
+	d.checkOpen()
+	if d.roleIndex == nil {
+		d.roleIndex = map[string]int{}
+	}
+	k, ok := d.roleIndex[id]
+	if !ok {
+		k = len(d.Roles)
+		d.roleIndex[id] = k
+		d.Roles = append(d.Roles, Role{ID: id})
+	}
+	r := &d.Roles[k]
+	if identity != "" {
+		if i, ok := d.identityIndex[identity]; ok {
+			r.Members = append(r.Members, i)
+		} else {
+			d.noteUnknown("role_members", "identity", identity)
+		}
+	}
+	if entitlement != "" {
+		if e, ok := d.entitlementIndex[entitlement]; ok {
+			r.Entitlements = append(r.Entitlements, e)
+		} else {
+			d.noteUnknown("role_entitlements", "entitlement", entitlement)
+		}
+	}
+}
+
+// SetAttribute sets an extra attribute of identity index i.
+func (d *Data) SetAttribute(name string, i int32, value string) {
+	col := d.Attributes[name]
+	if col == nil {
+		col = make([]string, len(d.Identities))
+		d.Attributes[name] = col
+	}
+	if int(i) >= len(col) {
+		panic(fmt.Sprintf("hygiene: attribute %s set for identity %d before it was added", name, i))
+	}
+	col[i] = value
+}
+
+func (d *Data) checkOpen() {
+	if d.prepared {
+		panic("hygiene: Data modified after Prepare")
+	}
+	if d.identityIndex == nil {
+		panic("hygiene: Data not made by NewData")
+	}
+}
+
+// Prepare sorts the assignments by identity and entitlement, collapses
+// duplicate assignments, sorts role lists and builds the indices the checks
+// use. It must be called once, after the last Add.
+func (d *Data) Prepare() {
+	d.checkOpen()
+	d.prepared = true
+	keys := make([]string, 0, len(d.unknown))
+	for k := range d.unknown {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		u := d.unknown[k]
+		d.Warnings = append(d.Warnings, fmt.Sprintf("%s: %d rows name an unknown id (e.g. %s): skipped",
+			k, u.n, strings.Join(u.examples, ", ")))
+	}
+	for a, col := range d.Attributes {
+		if len(col) < len(d.Identities) {
+			d.Attributes[a] = append(col, make([]string, len(d.Identities)-len(col))...)
+		}
+	}
+	d.sortAssignments()
+	for k := range d.Roles {
+		r := &d.Roles[k]
+		slices.Sort(r.Entitlements)
+		r.Entitlements = slices.Compact(r.Entitlements)
+		slices.Sort(r.Members)
+		r.Members = slices.Compact(r.Members)
+	}
+	d.buildColumns()
+}
+
+// sortAssignments counting-sorts assignments by identity, sorts each
+// identity's by entitlement and drops repeated cells.
+func (d *Data) sortAssignments() {
+	n := len(d.Identities)
+	ptr := make([]int32, n+1)
+	for _, a := range d.Assignments {
+		ptr[a.Identity+1]++
+	}
+	for i := 0; i < n; i++ {
+		ptr[i+1] += ptr[i]
+	}
+	sorted := make([]Assignment, len(d.Assignments))
+	next := slices.Clone(ptr[:n])
+	for _, a := range d.Assignments {
+		sorted[next[a.Identity]] = a
+		next[a.Identity]++
+	}
+	w, dups := 0, 0
+	for i := 0; i < n; i++ {
+		seg := sorted[ptr[i]:ptr[i+1]]
+		slices.SortFunc(seg, func(a, b Assignment) int { return cmp.Compare(a.Entitlement, b.Entitlement) })
+		ptr[i] = int32(w)
+		for k := range seg {
+			if k > 0 && seg[k].Entitlement == seg[k-1].Entitlement {
+				dups++
+				continue
+			}
+			sorted[w] = seg[k]
+			w++
+		}
+	}
+	ptr[n] = int32(w)
+	if dups > 0 {
+		d.Warnings = append(d.Warnings, fmt.Sprintf("assignments: %d repeated (identity, entitlement) rows collapsed", dups))
+	}
+	d.Assignments, d.rowPtr = sorted[:w:w], ptr
+}
+
+func (d *Data) buildColumns() {
+	m := len(d.Entitlements)
+	d.colPtr = make([]int32, m+1)
+	for _, a := range d.Assignments {
+		d.colPtr[a.Entitlement+1]++
+	}
+	for j := 0; j < m; j++ {
+		d.colPtr[j+1] += d.colPtr[j]
+	}
+	d.colAsg = make([]int32, len(d.Assignments))
+	next := slices.Clone(d.colPtr[:m])
+	for k, a := range d.Assignments {
+		d.colAsg[next[a.Entitlement]] = int32(k)
+		next[a.Entitlement]++
+	}
+}
+
+func (d *Data) checkPrepared() {
+	if !d.prepared {
+		panic("hygiene: Data used before Prepare")
+	}
+}
+
+// Held returns the range [lo, hi) of Assignments that identity i holds,
+// sorted by entitlement.
+func (d *Data) Held(i int32) (lo, hi int32) {
+	d.checkPrepared()
+	return d.rowPtr[i], d.rowPtr[i+1]
+}
+
+// Holders returns the indices into Assignments of the holders of
+// entitlement e, in identity order. The slice must not be modified.
+func (d *Data) Holders(e int32) []int32 {
+	d.checkPrepared()
+	return d.colAsg[d.colPtr[e]:d.colPtr[e+1]:d.colPtr[e+1]]
+}
+
+// Find returns the index into Assignments of (i, e), or -1.
+func (d *Data) Find(i, e int32) int32 {
+	lo, hi := d.Held(i)
+	k, ok := slices.BinarySearchFunc(d.Assignments[lo:hi], e, func(a Assignment, e int32) int { return cmp.Compare(a.Entitlement, e) })
+	if !ok {
+		return -1
+	}
+	return lo + int32(k)
+}
+
+// LeftBy reports whether identity i had left at time t: its termination
+// date is at or before t or, without a date, its status is terminated and
+// t is not before AsOf (a status says nothing about the past).
+func (d *Data) LeftBy(i int32, t int64) bool {
+	id := &d.Identities[i]
+	if id.Terminated != 0 {
+		return id.Terminated <= t
+	}
+	return id.Status == "terminated" && t >= d.AsOf
+}
+
+// WithAssignments returns a prepared copy of d that holds asg instead of
+// d's assignments, sharing every other table (read-only). It serves to
+// look at the access as it was at another time. asg is sorted in place.
+func (d *Data) WithAssignments(asg []Assignment) *Data {
+	d.checkPrepared()
+	c := &Data{AsOf: d.AsOf, Identities: d.Identities, Accounts: d.Accounts, Entitlements: d.Entitlements,
+		Assignments: asg, Certifications: d.Certifications, Requests: d.Requests, SoDRules: d.SoDRules,
+		Roles: d.Roles, Attributes: d.Attributes, identityIndex: d.identityIndex, entitlementIndex: d.entitlementIndex}
+	c.sortAssignments()
+	c.buildColumns()
+	c.prepared = true
+	return c
+}

@@ -1,0 +1,722 @@
+package hygiene
+
+import (
+	"cmp"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"slices"
+	"strings"
+)
+
+// DuplicateOptions tune duplicate-identity detection.
+type DuplicateOptions struct {
+	// MinConfidence is the lowest confidence reported.
+	MinConfidence float64
+	// Rate is the expected share of identities that are a second identity
+	// of somebody; it sets the prior odds of a pair being one person.
+	Rate float64
+	// MaxBlock is the largest blocking group compared pairwise; larger
+	// groups (a very common key) are skipped with a warning.
+	MaxBlock int
+}
+
+// DefaultDuplicateOptions: report pairs at 50 % confidence and above,
+// expecting 1 % of identities to be duplicates.
+var DefaultDuplicateOptions = DuplicateOptions{MinConfidence: 0.5, Rate: 0.01, MaxBlock: 300}
+
+// Pair is a suspected duplicate: identities A < B (indices), a confidence
+// in [0, 1] and the reasons, strongest first.
+type Pair struct {
+	A, B       int32
+	Confidence float64
+	Reasons    []string
+}
+
+// Probabilities that a true duplicate pair agrees on a field (Fellegi–
+// Sunter m-probabilities). The u-probabilities, how often two different
+// people agree by chance, are measured on the data.
+const (
+	mSurname     = 0.88
+	mSurnameTypo = 0.08
+	mSurnamePhon = 0.02
+	mFirst       = 0.75
+	mFirstNick   = 0.08
+	mFirstInit   = 0.12
+	mFirstTypo   = 0.03
+	mManager     = 0.90
+	mJob         = 0.95
+	mLocation    = 0.95
+
+	// Two records of one person are often created around one start date,
+	// or one ends when the other starts (a contractor converted, a rehire).
+	mHiredClose = 0.45
+	mConversion = 0.15
+	closeDays   = 31
+	convBefore  = 90 // days a record may end before the other starts
+	convAfter   = 7  // … or after
+
+	uTypo = 0.005 // chance that two different names are one edit apart
+	uPhon = 0.01  // … or only sound alike
+	uNick = 0.002 // … or are nicknames of each other
+)
+
+// dupRecord is an identity prepared for matching.
+type dupRecord struct {
+	name    personName
+	email   emailName
+	mail    string // whole address, folded
+	first   string // given name, taken from the e-mail when the display has an initial
+	fromKey bool   // first came from the e-mail address
+	org     [numOrg]string
+	code    [numOrg]int32 // dense code of each org value, -1 when missing
+	keys    []uint64      // blocking keys, sorted
+}
+
+// orgFields are the organisational fields compared: manager, job
+// (department and title) and location.
+const numOrg = 3
+
+var orgNames = [numOrg]string{"manager", "job", "location"}
+
+type dupScorer struct {
+	d       *Data
+	opts    DuplicateOptions
+	recs    []dupRecord
+	humans  []int32
+	prior   float64
+	lastN   map[string]int
+	firstN  map[string]int
+	initN   map[byte]int
+	n       float64
+	orgW    [1 << numOrg][1 << numOrg]float64 // [present][agree] → weight
+	skipped int
+	scored  int // candidate pairs scored
+	// weights of the start-date patterns: hired close together, one
+	// record ending as the other starts, neither
+	wClose, wConv, wApart float64
+}
+
+// FindDuplicates returns the pairs of human identities that are likely one
+// person, best first. It never compares all pairs: identities are grouped
+// by blocking keys (family name and its one-letter deletions with the
+// given-name initial, its Soundex code, the e-mail local part, the manager
+// with an initial) and only pairs sharing a key are scored. The score is a
+// Fellegi–Sunter log-likelihood ratio over names (with nicknames, initials
+// and typos), e-mail, manager, job, location and shared access, turned
+// into a probability with a prior from opts.Rate.
+func FindDuplicates(d *Data, opts DuplicateOptions) ([]Pair, []string) {
+	d.checkPrepared()
+	s := newDupScorer(d, opts)
+	if len(s.humans) < 2 {
+		return nil, nil
+	}
+	pairs := s.candidates()
+	var warnings []string
+	if s.skipped > 0 {
+		warnings = append(warnings, fmt.Sprintf("duplicate-identity: %d blocking groups larger than %d identities were not compared", s.skipped, opts.MaxBlock))
+	}
+	return pairs, warnings
+}
+
+func newDupScorer(d *Data, opts DuplicateOptions) *dupScorer {
+	if opts.MaxBlock < 2 || opts.Rate <= 0 || opts.Rate >= 1 {
+		panic(fmt.Sprintf("hygiene: bad duplicate options %+v", opts))
+	}
+	s := &dupScorer{d: d, opts: opts, recs: make([]dupRecord, len(d.Identities)),
+		lastN: map[string]int{}, firstN: map[string]int{}, initN: map[byte]int{}}
+	for i := range d.Identities {
+		id := &d.Identities[i]
+		if !id.Human() || id.Name == "" && id.Email == "" {
+			continue
+		}
+		s.humans = append(s.humans, int32(i))
+		s.recs[i] = newDupRecord(id)
+		r := &s.recs[i]
+		s.lastN[r.name.last]++
+		if r.first != "" {
+			s.firstN[r.first]++
+			s.initN[r.first[0]]++
+		}
+	}
+	s.n = float64(len(s.humans))
+	for f := range numOrg {
+		codes := map[string]int32{}
+		for _, i := range s.humans {
+			r := &s.recs[i]
+			r.code[f] = -1
+			if v := r.org[f]; v != "" {
+				c, ok := codes[v]
+				if !ok {
+					c = int32(len(codes))
+					codes[v] = c
+				}
+				r.code[f] = c
+			}
+		}
+	}
+	// Prior odds: Rate·n duplicate pairs among n(n-1)/2.
+	s.prior = math.Log(opts.Rate * s.n / (s.n * (s.n - 1) / 2))
+	s.orgWeights()
+	s.dateWeights()
+	return s
+}
+
+// dateWeights measures how often two different people were hired within
+// closeDays of each other, or one left as the other started, by sorting
+// the hire dates (no pair comparisons).
+func (s *dupScorer) dateWeights() {
+	var hires []int64
+	var ends []int64
+	for _, i := range s.humans {
+		id := &s.d.Identities[i]
+		if id.Hired != 0 {
+			hires = append(hires, id.Hired)
+			if id.Terminated != 0 {
+				ends = append(ends, id.Terminated)
+			}
+		}
+	}
+	if len(hires) < 2 {
+		return
+	}
+	slices.Sort(hires)
+	total := pairsOf(len(hires))
+	close, lo := 0.0, 0
+	for hi := range hires {
+		for hires[hi]-hires[lo] > closeDays*86400 {
+			lo++
+		}
+		close += float64(hi - lo)
+	}
+	conv := 0.0
+	for _, t := range ends {
+		a, _ := slices.BinarySearch(hires, t-convAfter*86400)
+		b, _ := slices.BinarySearch(hires, t+convBefore*86400+1)
+		conv += float64(b - a)
+	}
+	uClose := math.Max(close, 1) / total
+	uConv := math.Max(conv, 1) / total
+	s.wClose = math.Log(mHiredClose / uClose)
+	s.wConv = math.Log(mConversion / uConv)
+	s.wApart = math.Log((1 - mHiredClose - mConversion) / math.Max(1-uClose-uConv, 1e-9))
+}
+
+// dateWeight compares the start and end dates of identities a and b; the
+// reason's text is a constant, the dates are added by explain.
+func (s *dupScorer) dateWeight(a, b int32) reason {
+	x, y := &s.d.Identities[a], &s.d.Identities[b]
+	if x.Hired == 0 || y.Hired == 0 || s.wClose == 0 {
+		return reason{}
+	}
+	if gap := daysBetween(min(x.Hired, y.Hired), max(x.Hired, y.Hired)); gap <= closeDays {
+		return reason{s.wClose, "started within a month of each other"}
+	}
+	if conversion(x, y) || conversion(y, x) {
+		return reason{s.wConv, "one record ended as the other started (conversion or rehire)"}
+	}
+	return reason{s.wApart, "start dates far apart"}
+}
+
+// conversion reports whether record x ended around the start of record y.
+func conversion(x, y *Identity) bool {
+	end, start := x.Terminated, y.Hired
+	return end != 0 && end >= start-convBefore*86400 && end <= start+convAfter*86400
+}
+
+func newDupRecord(id *Identity) dupRecord {
+	r := dupRecord{name: parseName(id.Name), email: parseEmail(id.Email), mail: Fold(strings.TrimSpace(id.Email))}
+	if r.name.last == "" && r.email.last != "" { // no display name: read the address
+		r.name.first, r.name.last = r.email.first, r.email.last
+	}
+	r.first = r.name.first
+	if len(r.first) <= 1 && r.email.first != "" && r.email.last == r.name.last &&
+		(r.first == "" || r.email.first[0] == r.first[0]) {
+		r.first, r.fromKey = r.email.first, true
+	}
+	job := id.Department
+	switch {
+	case id.Title == "":
+	case job == "":
+		job = id.Title
+	default:
+		job += " / " + id.Title
+	}
+	r.org = [numOrg]string{id.Manager, job, id.Location}
+	return r
+}
+
+// orgWeights measures, for every set of organisational fields two humans
+// both have, how often two different people agree on exactly each subset of
+// them, and stores ln(m/u) per pattern. Counting pairs per group of equal
+// values and inclusion–exclusion over subsets give the exact pair counts
+// without comparing pairs.
+func (s *dupScorer) orgWeights() {
+	m := [numOrg]float64{mManager, mJob, mLocation}
+	for present := 1; present < 1<<numOrg; present++ {
+		var members []int32
+		for _, i := range s.humans {
+			if s.recs[i].orgMask()&present == present {
+				members = append(members, i)
+			}
+		}
+		total := pairsOf(len(members))
+		if total == 0 {
+			continue
+		}
+		agreeAll := map[int]float64{} // subset T → pairs agreeing on every field of T
+		for t := present; ; t = (t - 1) & present {
+			agreeAll[t] = s.agreeingPairs(members, t)
+			if t == 0 {
+				break
+			}
+		}
+		for g := present; ; g = (g - 1) & present {
+			// Pairs agreeing exactly on g: inclusion–exclusion over g ⊆ T ⊆ present.
+			u := 0.0
+			for t := present; ; t = (t - 1) & present {
+				if t&g == g {
+					sign := 1.0
+					if popcount(t^g)%2 == 1 {
+						sign = -1
+					}
+					u += sign * agreeAll[t]
+				}
+				if t == 0 {
+					break
+				}
+			}
+			u = math.Max(u, 1) / total
+			mp := 1.0
+			for f := range numOrg {
+				switch {
+				case present&(1<<f) == 0:
+				case g&(1<<f) != 0:
+					mp *= m[f]
+				default:
+					mp *= 1 - m[f]
+				}
+			}
+			s.orgW[present][g] = math.Log(mp / u)
+			if g == 0 {
+				break
+			}
+		}
+	}
+}
+
+func (r *dupRecord) orgMask() int {
+	m := 0
+	for f, c := range r.code {
+		if c >= 0 {
+			m |= 1 << f
+		}
+	}
+	return m
+}
+
+// agreeingPairs counts the pairs of members equal on every field of t.
+func (s *dupScorer) agreeingPairs(members []int32, t int) float64 {
+	if t == 0 {
+		return pairsOf(len(members))
+	}
+	groups := map[uint64]int{}
+	for _, i := range members {
+		var key uint64
+		for f := range numOrg {
+			key <<= 21
+			if t&(1<<f) != 0 {
+				key |= uint64(s.recs[i].code[f]) & (1<<21 - 1)
+			}
+		}
+		groups[key]++
+	}
+	sum := 0.0
+	for _, n := range groups {
+		sum += pairsOf(n)
+	}
+	return sum
+}
+
+func pairsOf(n int) float64 { return float64(n) * float64(n-1) / 2 }
+
+func popcount(x int) int {
+	n := 0
+	for ; x != 0; x &= x - 1 {
+		n++
+	}
+	return n
+}
+
+// blockKeys returns the sorted blocking keys of an identity.
+func (s *dupScorer) blockKeys(i int32) []uint64 {
+	r := &s.recs[i]
+	var keys []uint64
+	add := func(parts ...string) { keys = append(keys, hashKey(parts...)) }
+	initials := map[byte]bool{}
+	if r.first != "" {
+		for _, c := range canonicalFirst(r.first) {
+			initials[c[0]] = true
+		}
+		initials[r.first[0]] = true
+	}
+	last := r.name.last
+	if last != "" {
+		for c := range initials {
+			for _, v := range deletions(last) {
+				add("n", v, string(c))
+			}
+			if sx := soundex(last); sx != "" {
+				add("s", sx, string(c))
+			}
+			add("c", string(c)+last)
+		}
+		if len(initials) == 0 {
+			add("n", last, "")
+		}
+	}
+	if r.name.altLast != "" {
+		add("n", r.name.altLast, r.name.altFirst[:1])
+	}
+	if len(r.email.base) >= 4 {
+		add("e", r.email.base)
+	}
+	if r.email.compact != "" {
+		add("c", r.email.compact)
+	}
+	if mgr := r.org[0]; mgr != "" {
+		if last != "" {
+			add("m", mgr, last[:1])
+		}
+		for c := range initials {
+			add("m", mgr, string(c))
+		}
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
+
+func hashKey(parts ...string) uint64 {
+	h := fnv.New64a()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return h.Sum64()
+}
+
+// candidates blocks, scores each candidate pair once (in the block of the
+// smallest key the two share) and returns the pairs at or above
+// MinConfidence, best first.
+func (s *dupScorer) candidates() []Pair {
+	type entry struct {
+		key uint64
+		id  int32
+	}
+	var entries []entry
+	for _, i := range s.humans {
+		s.recs[i].keys = s.blockKeys(i)
+		for _, k := range s.recs[i].keys {
+			entries = append(entries, entry{k, i})
+		}
+	}
+	slices.SortFunc(entries, func(a, b entry) int {
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	var out []Pair
+	for lo := 0; lo < len(entries); {
+		hi := lo + 1
+		for hi < len(entries) && entries[hi].key == entries[lo].key {
+			hi++
+		}
+		if hi-lo > s.opts.MaxBlock {
+			s.skipped++
+			lo = hi
+			continue
+		}
+		key := entries[lo].key
+		for x := lo; x < hi; x++ {
+			for y := x + 1; y < hi; y++ {
+				a, b := entries[x].id, entries[y].id
+				if firstShared(s.recs[a].keys, s.recs[b].keys) != key {
+					continue // scored in another block
+				}
+				s.scored++
+				if p, ok := s.score(a, b); ok {
+					out = append(out, p)
+				}
+			}
+		}
+		lo = hi
+	}
+	slices.SortFunc(out, func(p, q Pair) int {
+		if c := cmp.Compare(q.Confidence, p.Confidence); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(p.A, q.A); c != 0 {
+			return c
+		}
+		return cmp.Compare(p.B, q.B)
+	})
+	return out
+}
+
+// firstShared returns the smallest value of two sorted lists that share
+// one.
+func firstShared(a, b []uint64) uint64 {
+	x, y := 0, 0
+	for x < len(a) && y < len(b) {
+		switch {
+		case a[x] < b[y]:
+			x++
+		case a[x] > b[y]:
+			y++
+		default:
+			return a[x]
+		}
+	}
+	panic("hygiene: pair shares no blocking key")
+}
+
+// reason is one piece of evidence with its weight.
+type reason struct {
+	w    float64
+	text string
+}
+
+// Agreement levels of a name part.
+const (
+	lvMissing int8 = iota
+	lvSame
+	lvTypo
+	lvPhonetic // family names only
+	lvNickname // given names only
+	lvInitial  // given names only
+	lvDiffer
+)
+
+// match is the comparison of two identities: what agreed, with weights.
+// score fills it without formatting anything; explain turns it into
+// reasons for the pairs that are reported.
+type match struct {
+	la, lb, fa, fb string // the family and given names compared
+	swapped        bool
+	last, first    int8
+	wLast, wFirst  float64
+	sameMail       bool
+	present, agree int // org fields both have, and those equal
+	wOrg           float64
+	date           reason
+	jaccard        float64
+	wJaccard       float64
+	total          float64
+}
+
+// score computes the match weight of identities a < b and, when the
+// confidence reaches MinConfidence, the pair with its reasons.
+func (s *dupScorer) score(a, b int32) (Pair, bool) {
+	ra, rb := &s.recs[a], &s.recs[b]
+	m := match{total: s.prior}
+	s.compareNames(&m, ra.name.last, rb.name.last, ra.first, rb.first)
+	if ra.name.altLast != "" || rb.name.altLast != "" {
+		for _, sw := range [][4]string{
+			{ra.name.altLast, rb.name.last, ra.name.altFirst, rb.first},
+			{ra.name.last, rb.name.altLast, ra.first, rb.name.altFirst},
+		} {
+			if sw[0] == "" || sw[1] == "" {
+				continue
+			}
+			var alt match
+			s.compareNames(&alt, sw[0], sw[1], sw[2], sw[3])
+			if alt.wLast+alt.wFirst-0.5 > m.wLast+m.wFirst {
+				m.la, m.lb, m.fa, m.fb, m.last, m.first = alt.la, alt.lb, alt.fa, alt.fb, alt.last, alt.first
+				m.wLast, m.wFirst, m.swapped = alt.wLast, alt.wFirst-0.5, true
+			}
+		}
+	}
+	m.total += m.wLast + m.wFirst
+	if ra.mail != "" && ra.mail == rb.mail {
+		m.sameMail = true
+		m.total += 10
+	}
+	m.present = ra.orgMask() & rb.orgMask()
+	for f := range numOrg {
+		if m.present&(1<<f) != 0 && ra.code[f] == rb.code[f] {
+			m.agree |= 1 << f
+		}
+	}
+	m.wOrg = s.orgW[m.present][m.agree]
+	m.total += m.wOrg
+	m.date = s.dateWeight(a, b)
+	m.total += m.date.w
+	// Cheap exit: even the strongest access overlap would not help.
+	if sigmoid(m.total+1) < s.opts.MinConfidence {
+		return Pair{}, false
+	}
+	// Shared access is evidence only across jobs: people of one job hold
+	// much the same access anyway.
+	if j, ok := s.jaccard(a, b); ok && (ra.code[1] < 0 || ra.code[1] != rb.code[1]) {
+		m.jaccard = j
+		switch {
+		case j >= 0.5:
+			m.wJaccard = 1
+		case j < 0.2:
+			m.wJaccard = -1
+		}
+		m.total += m.wJaccard
+	}
+	conf := sigmoid(m.total)
+	if conf < s.opts.MinConfidence {
+		return Pair{}, false
+	}
+	return Pair{A: a, B: b, Confidence: conf, Reasons: s.explain(&m, a, b)}, true
+}
+
+func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+// share is the chance that another person has a name count identities
+// share: one of the two compared records is discounted, as it may be the
+// duplicate itself.
+func (s *dupScorer) share(count int) float64 { return float64(max(count-1, 1)) / s.n }
+
+// compareNames compares family names la, lb and given names fa, fb.
+func (s *dupScorer) compareNames(m *match, la, lb, fa, fb string) {
+	m.la, m.lb, m.fa, m.fb = la, lb, fa, fb
+	switch {
+	case la == "" || lb == "":
+		m.last = lvMissing
+	case la == lb:
+		m.last, m.wLast = lvSame, math.Log(mSurname/s.share(s.lastN[la]))
+	case editDistance(la, lb, 1) <= 1:
+		m.last, m.wLast = lvTypo, math.Log(mSurnameTypo/uTypo)
+	case soundex(la) == soundex(lb):
+		m.last, m.wLast = lvPhonetic, math.Log(mSurnamePhon/uPhon)
+	default:
+		m.last, m.wLast = lvDiffer, math.Log(1-mSurname-mSurnameTypo-mSurnamePhon)
+	}
+	differ := math.Log(1 - mFirst - mFirstNick - mFirstInit - mFirstTypo)
+	switch {
+	case fa == "" || fb == "":
+		m.first = lvMissing
+	case fa == fb && len(fa) > 1:
+		m.first, m.wFirst = lvSame, math.Log(mFirst/s.share(s.firstN[fa]))
+	case len(fa) == 1 || len(fb) == 1:
+		m.first, m.wFirst = lvDiffer, differ
+		if fa[0] == fb[0] {
+			m.first, m.wFirst = lvInitial, math.Log(mFirstInit/s.share(s.initN[fa[0]]))
+		}
+	case nicknameOf(fa, fb):
+		m.first, m.wFirst = lvNickname, math.Log(mFirstNick/uNick)
+	case editDistance(fa, fb, 1) <= 1:
+		m.first, m.wFirst = lvTypo, math.Log(mFirstTypo/uTypo)
+	default:
+		m.first, m.wFirst = lvDiffer, differ
+	}
+}
+
+// explain lists the evidence of a match, strongest first.
+func (s *dupScorer) explain(m *match, a, b int32) []string {
+	ra, rb := &s.recs[a], &s.recs[b]
+	x, y := &s.d.Identities[a], &s.d.Identities[b]
+	var rs []reason
+	add := func(w float64, format string, args ...any) { rs = append(rs, reason{w, fmt.Sprintf(format, args...)}) }
+	switch m.last {
+	case lvSame:
+		add(m.wLast, "same family name %q (%d identities)", m.la, s.lastN[m.la])
+	case lvTypo:
+		add(m.wLast, "family names %q and %q one letter apart", m.la, m.lb)
+	case lvPhonetic:
+		add(m.wLast, "family names %q and %q sound alike", m.la, m.lb)
+	case lvDiffer:
+		add(m.wLast, "different family names %q and %q", m.la, m.lb)
+	}
+	switch m.first {
+	case lvSame:
+		add(m.wFirst, "same given name %q", m.fa)
+	case lvInitial:
+		add(m.wFirst, "initial %q fits %q", m.fa[:1], longer(m.fa, m.fb))
+	case lvNickname:
+		add(m.wFirst, "given names %q and %q are forms of one name", m.fa, m.fb)
+	case lvTypo:
+		add(m.wFirst, "given names %q and %q one letter apart", m.fa, m.fb)
+	case lvDiffer:
+		add(m.wFirst, "given names %q and %q differ", m.fa, m.fb)
+	}
+	if m.swapped {
+		add(-0.5, "given and family names swapped")
+	}
+	if ra.fromKey || rb.fromKey {
+		add(0, "given name read from the e-mail address")
+	}
+	if m.sameMail {
+		add(10, "same e-mail address %s", ra.mail)
+	}
+	for f := range numOrg {
+		switch {
+		case m.present&(1<<f) == 0:
+		case m.agree&(1<<f) != 0:
+			add(m.wOrg, "same %s %s", orgNames[f], ra.org[f])
+		default:
+			add(-1, "different %s (%s, %s)", orgNames[f], ra.org[f], rb.org[f])
+		}
+	}
+	switch m.date.w {
+	case 0:
+	case s.wClose:
+		add(m.date.w, "started %d days apart (%s, %s)", daysBetween(min(x.Hired, y.Hired), max(x.Hired, y.Hired)), day(x.Hired), day(y.Hired))
+	case s.wConv:
+		if !conversion(x, y) {
+			x, y = y, x
+		}
+		add(m.date.w, "one record ended on %s as the other started on %s", day(x.Terminated), day(y.Hired))
+	default:
+		add(m.date.w, "started %s and %s", day(x.Hired), day(y.Hired))
+	}
+	switch {
+	case m.wJaccard > 0:
+		add(m.wJaccard, "similar access (Jaccard %.2f)", m.jaccard)
+	case m.wJaccard < 0:
+		add(m.wJaccard, "different access (Jaccard %.2f)", m.jaccard)
+	}
+	slices.SortStableFunc(rs, func(x, y reason) int { return cmp.Compare(y.w, x.w) })
+	out := make([]string, len(rs))
+	for k, r := range rs {
+		out[k] = r.text
+	}
+	return out
+}
+
+func longer(a, b string) string {
+	if len(a) > len(b) {
+		return a
+	}
+	return b
+}
+
+// jaccard returns the Jaccard similarity of the access of a and b, and ok
+// false when either holds fewer than five entitlements.
+func (s *dupScorer) jaccard(a, b int32) (float64, bool) {
+	alo, ahi := s.d.Held(a)
+	blo, bhi := s.d.Held(b)
+	if ahi-alo < 5 || bhi-blo < 5 {
+		return 0, false
+	}
+	x, y := s.d.Assignments[alo:ahi], s.d.Assignments[blo:bhi]
+	inter, i, j := 0, 0, 0
+	for i < len(x) && j < len(y) {
+		switch {
+		case x[i].Entitlement < y[j].Entitlement:
+			i++
+		case x[i].Entitlement > y[j].Entitlement:
+			j++
+		default:
+			inter++
+			i++
+			j++
+		}
+	}
+	return float64(inter) / float64(len(x)+len(y)-inter), true
+}

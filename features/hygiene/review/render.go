@@ -1,0 +1,453 @@
+package review
+
+import (
+	"bufio"
+	"embed"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+
+	"rolemine/features/hygiene"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+var templates = template.Must(template.New("").ParseFS(templateFS, "templates/*.html"))
+
+// itemView is an item as the templates and CSV files show it.
+type itemView struct {
+	Reviewer, Identity, IdentityName, Entitlement, Label string
+	Risk, RiskClass, Suggestion, Confidence, Reason      string
+	Lean, Group, Why, Peers, LastUse, Role, Past         string
+	Findings                                             string
+	Share                                                string // peer share in percent, for routine rows
+	Source                                               string // why held, short, for routine rows
+}
+
+func (c *Campaign) itemView(reviewer string, it *Item) itemView {
+	d := c.Data
+	id, ent := &d.Identities[it.Identity], &d.Entitlements[it.Entitlement]
+	ev := &it.Evidence
+	x := c.view.explain(it, c.Duplicates, reviewer)
+	v := itemView{Reviewer: reviewer, Identity: id.ID, IdentityName: id.Name, Entitlement: ent.ID, Label: ent.Label(),
+		Risk: riskText(ev), RiskClass: ent.Risk, Suggestion: it.Suggestion, Reason: x.Reason, Group: it.Group,
+		Lean: x.Lean, Why: x.Why, Peers: x.Peers, LastUse: x.LastUse, Role: x.Role, Past: x.Past, Findings: x.Findings}
+	if it.Suggestion != Decide {
+		v.Confidence = strconv.FormatFloat(it.Confidence, 'f', 2, 64)
+	}
+	if held, peers, _ := c.view.peers.Coverage(ev.Assignment); peers > 0 {
+		v.Share = strconv.Itoa(held) + " of " + strconv.Itoa(peers)
+	}
+	v.Source = orDash(ev.Source.String())
+	if ev.Source == hygiene.SourceUnknown && ev.Request >= 0 {
+		v.Source = "request"
+	}
+	return v
+}
+
+// counts are the items of each group, for the templates (a map would
+// print nothing for a missing group).
+type counts struct{ Decide, Revoke, Keep, Routine, Items, Reviewers int }
+
+func countsOf(m map[string]int) counts {
+	return counts{m[GroupDecide], m[GroupRevoke], m[GroupKeep], m[GroupRoutine], m["items"], m["reviewers"]}
+}
+
+type packetView struct {
+	Reviewer, Name, AsOf, By string
+	Total                    int
+	Counts                   counts
+	Notes                    []string
+	Decide, Revoke, Keep     section
+	Routine                  section
+}
+
+// section is a run of item rows, escaped as they were written.
+type section struct {
+	N    int
+	Rows template.HTML
+}
+
+// WritePacketHTML writes p as one self-contained HTML page. The page is an
+// html/template; the item rows, the bulk of it, are written by htmlRows,
+// which passes every value through html/template's own escaper
+// (template.HTMLEscape) and puts values only in element text and quoted
+// class names, so they need no other context.
+func (c *Campaign) WritePacketHTML(w io.Writer, p *Packet) error {
+	return c.writePacketHTML(w, p, c.views(p))
+}
+
+func (c *Campaign) writePacketHTML(w io.Writer, p *Packet, views []itemView) error {
+	pv := packetView{Reviewer: reviewerText(p), Name: p.Name, AsOf: day(c.AsOf), By: c.Options.By,
+		Total: len(p.Items), Counts: countsOf(p.Counts), Notes: p.Notes}
+	var b strings.Builder
+	for _, g := range []struct {
+		group string
+		dst   *section
+	}{{GroupDecide, &pv.Decide}, {GroupRevoke, &pv.Revoke}, {GroupKeep, &pv.Keep}, {GroupRoutine, &pv.Routine}} {
+		b.Reset()
+		var sel []itemView
+		for k := range views {
+			if views[k].Group == g.group {
+				sel = append(sel, views[k])
+			}
+		}
+		if g.group == GroupRoutine {
+			routineRows(&b, sel)
+		} else {
+			itemRows(&b, sel)
+		}
+		*g.dst = section{N: len(sel), Rows: template.HTML(b.String())}
+	}
+	return templates.ExecuteTemplate(w, "packet.html", pv)
+}
+
+// htmlWriter writes markup and escaped values.
+type htmlWriter struct{ b *strings.Builder }
+
+func (h htmlWriter) tag(s string) { h.b.WriteString(s) }
+func (h htmlWriter) text(s string) {
+	template.HTMLEscape(h.b, []byte(s)) // same escaper as html/template's text context
+}
+
+// itemRows writes one table row per item with its full evidence.
+func itemRows(b *strings.Builder, views []itemView) {
+	h := htmlWriter{b}
+	for k := range views {
+		v := &views[k]
+		h.tag("<tr><td>")
+		h.text(v.Identity)
+		h.tag("<br>")
+		h.text(v.IdentityName)
+		h.tag("</td><td>")
+		h.text(v.Entitlement)
+		h.tag(" ")
+		h.text(v.Label)
+		h.tag(`<br><span class="risk-`)
+		h.text(v.RiskClass)
+		h.tag(`">`)
+		h.text(v.Risk)
+		h.tag(`</span></td><td class="s-`)
+		h.text(v.Suggestion)
+		h.tag(`"><b>`)
+		h.text(v.Suggestion)
+		h.tag("</b> ")
+		h.text(v.Confidence)
+		h.tag("<br>")
+		h.text(v.Reason)
+		if v.Lean != "" {
+			h.tag("<br><i>")
+			h.text(v.Lean)
+			h.tag("</i>")
+		}
+		h.tag("</td><td>held: ")
+		h.text(v.Why)
+		h.tag("<br>peers: ")
+		h.text(v.Peers)
+		h.tag("<br>last use: ")
+		h.text(v.LastUse)
+		for _, x := range [][2]string{{"role", v.Role}, {"reviews", v.Past}, {"findings", v.Findings}} {
+			if x[1] != "" {
+				h.tag("<br>" + x[0] + ": ")
+				h.text(x[1])
+			}
+		}
+		h.tag("</td></tr>\n")
+	}
+}
+
+// routineRows writes routine items compactly, grouped by identity.
+func routineRows(b *strings.Builder, views []itemView) {
+	h := htmlWriter{b}
+	for k := range views {
+		v := &views[k]
+		if k == 0 || views[k-1].Identity != v.Identity {
+			n := 1
+			for n < len(views)-k && views[k+n].Identity == v.Identity {
+				n++
+			}
+			if k > 0 {
+				h.tag("</table>\n")
+			}
+			h.tag("<h3>")
+			h.text(v.Identity)
+			if v.IdentityName != "" {
+				h.tag(" (")
+				h.text(v.IdentityName)
+				h.tag(")")
+			}
+			h.tag(": " + strconv.Itoa(n) + " items</h3>\n<table class=\"routine\">\n" +
+				"<tr><th>entitlement</th><th>risk</th><th>peers holding it</th><th>held by</th><th>last use</th><th>confidence</th></tr>\n")
+		}
+		h.tag("<tr><td>")
+		h.text(v.Entitlement)
+		h.tag(" ")
+		h.text(v.Label)
+		for _, x := range []string{v.Risk, v.Share, v.Source, v.LastUse, v.Confidence} {
+			h.tag("</td><td>")
+			h.text(x)
+		}
+		h.tag("</td></tr>\n")
+	}
+	if len(views) > 0 {
+		h.tag("</table>\n")
+	}
+}
+
+func (c *Campaign) views(p *Packet) []itemView {
+	views := make([]itemView, len(p.Items))
+	for k := range p.Items {
+		views[k] = c.itemView(p.Reviewer, &p.Items[k])
+	}
+	return views
+}
+
+func reviewerText(p *Packet) string {
+	if p.Reviewer == Unassigned {
+		return "unassigned"
+	}
+	return p.Reviewer
+}
+
+// PacketHeader is the header of packet CSV files.
+var PacketHeader = []string{"reviewer_id", "identity_id", "identity_name", "entitlement_id", "entitlement", "risk",
+	"suggestion", "confidence", "group", "reason", "evidence_leans", "why_held", "peers", "last_use", "role_fit",
+	"past_reviews", "findings", "decision"}
+
+// WritePacketCSV writes p's items, in review order, with an empty decision
+// column for the reviewer.
+func (c *Campaign) WritePacketCSV(w io.Writer, p *Packet) error {
+	return writePacketCSV(w, c.views(p))
+}
+
+func writePacketCSV(w io.Writer, views []itemView) error {
+	cw := csv.NewWriter(w)
+	cw.Write(PacketHeader)
+	for k := range views {
+		v := &views[k]
+		cw.Write([]string{v.Reviewer, v.Identity, v.IdentityName, v.Entitlement, v.Label, v.Risk, v.Suggestion,
+			v.Confidence, v.Group, v.Reason, v.Lean, v.Why, v.Peers, v.LastUse, v.Role, v.Past, v.Findings, ""})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// FileName returns the base name of p's packet files (add .html or .csv):
+// "packet-" and the reviewer id with unsafe characters replaced.
+func FileName(p *Packet) string {
+	if p.Reviewer == Unassigned {
+		return "packet-unassigned"
+	}
+	var b strings.Builder
+	b.WriteString("packet-")
+	for _, r := range p.Reviewer {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			b.WriteRune(r)
+		default:
+			fmt.Fprintf(&b, "~%x", r)
+		}
+	}
+	return b.String()
+}
+
+// Summary is the campaign summary written as summary.json.
+type Summary struct {
+	AsOf              string         `json:"as_of"`
+	By                string         `json:"by"`
+	IncludeBirthright bool           `json:"include_birthright"`
+	Totals            map[string]int `json:"totals"`
+	Replay            *Replay        `json:"replay,omitempty"`
+	Warnings          []string       `json:"warnings"`
+	Packets           []PacketRow    `json:"packets"`
+}
+
+// PacketRow is one reviewer's line of the summary.
+type PacketRow struct {
+	Reviewer string `json:"reviewer_id"`
+	Name     string `json:"reviewer_name"`
+	Items    int    `json:"items"`
+	Decide   int    `json:"decide"`
+	Revoke   int    `json:"revoke"`
+	Keep     int    `json:"keep"`
+	Routine  int    `json:"routine"`
+	HTML     string `json:"html"`
+	CSV      string `json:"csv"`
+}
+
+// Summary returns the campaign summary with the replay (may be nil).
+func (c *Campaign) Summary(replay *Replay) *Summary {
+	s := &Summary{AsOf: day(c.AsOf), By: c.Options.By, IncludeBirthright: c.Options.IncludeBirthright,
+		Totals: c.Totals, Replay: replay, Warnings: c.Warnings}
+	if s.Warnings == nil {
+		s.Warnings = []string{}
+	}
+	for _, p := range c.Packets {
+		name := FileName(p)
+		s.Packets = append(s.Packets, PacketRow{Reviewer: p.Reviewer, Name: p.Name, Items: len(p.Items),
+			Decide: p.Counts[GroupDecide], Revoke: p.Counts[GroupRevoke], Keep: p.Counts[GroupKeep],
+			Routine: p.Counts[GroupRoutine], HTML: name + ".html", CSV: name + ".csv"})
+	}
+	return s
+}
+
+// WriteDir writes every packet as HTML and CSV into dir, with
+// summary.csv, summary.html and summary.json: WritePackets then
+// WriteSummary.
+func (c *Campaign) WriteDir(dir string, replay *Replay) error {
+	if err := c.WritePackets(dir); err != nil {
+		return err
+	}
+	return c.WriteSummary(dir, replay)
+}
+
+// WritePackets writes every packet as HTML and CSV into dir (FileName plus
+// .html and .csv), creating dir, rendering on GOMAXPROCS goroutines.
+func (c *Campaign) WritePackets(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return c.writePackets(dir)
+}
+
+// WriteSummary writes summary.csv, summary.html and summary.json into dir,
+// with the replay when not nil.
+func (c *Campaign) WriteSummary(dir string, replay *Replay) error {
+	s := c.Summary(replay)
+	return writeAll(dir, []fileWriter{
+		{"summary.csv", s.writeCSV},
+		{"summary.html", s.writeHTML},
+		{"summary.json", func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(s)
+		}},
+	})
+}
+
+type fileWriter struct {
+	name  string
+	write func(io.Writer) error
+}
+
+func writeAll(dir string, files []fileWriter) error {
+	for _, f := range files {
+		if err := writeFile(filepath.Join(dir, f.name), f.write); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 64<<10)
+	if err := write(bw); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := bw.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+func (c *Campaign) writePackets(dir string) error {
+	jobs := make(chan *Packet)
+	errs := make(chan error, 1)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range jobs {
+				name := filepath.Join(dir, FileName(p))
+				views := c.views(p)
+				err := writeFile(name+".html", func(w io.Writer) error { return c.writePacketHTML(w, p, views) })
+				if err == nil {
+					err = writeFile(name+".csv", func(w io.Writer) error { return writePacketCSV(w, views) })
+				}
+				if err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+				}
+			}
+		}()
+	}
+	for _, p := range c.Packets {
+		select {
+		case err := <-errs:
+			close(jobs)
+			wg.Wait()
+			return err
+		case jobs <- p:
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return nil
+	}
+}
+
+func (s *Summary) writeCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"reviewer_id", "reviewer_name", "items", "decide", "revoke", "keep", "routine", "html", "csv"})
+	for _, p := range s.Packets {
+		cw.Write([]string{p.Reviewer, p.Name, strconv.Itoa(p.Items), strconv.Itoa(p.Decide), strconv.Itoa(p.Revoke),
+			strconv.Itoa(p.Keep), strconv.Itoa(p.Routine), p.HTML, p.CSV})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+type replayRow struct {
+	Tier, Coverage, KeepPrecision, RevokePrecision, RoutinePrecision, LeanKeep string
+	Items, Keep, Revoke, Routine, Decide                                       int
+}
+
+func (s *Summary) writeHTML(w io.Writer) error {
+	type replayView struct {
+		Rows           []replayRow
+		Approximations []string
+	}
+	var rv *replayView
+	if s.Replay != nil {
+		rv = &replayView{Approximations: s.Replay.Approximations}
+		pct := func(x float64, n int) string {
+			if n == 0 {
+				return "-"
+			}
+			return fmt.Sprintf("%.1f%%", 100*x)
+		}
+		for _, sc := range append(s.Replay.Tiers, s.Replay.Overall) {
+			rv.Rows = append(rv.Rows, replayRow{Tier: sc.Tier, Items: sc.Items, Keep: sc.Keep, Revoke: sc.Revoke, Routine: sc.Routine,
+				Decide: sc.Decide, Coverage: pct(sc.Coverage(), sc.Items), KeepPrecision: pct(sc.KeepPrecision(), sc.Keep),
+				RevokePrecision: pct(sc.RevokePrecision(), sc.Revoke), RoutinePrecision: pct(sc.RoutinePrecision(), sc.Routine),
+				LeanKeep: pct(sc.LeanKeepPrecision(), sc.LeanKeep)})
+		}
+	}
+	return templates.ExecuteTemplate(w, "summary.html", struct {
+		*Summary
+		Totals counts
+		Replay *replayView
+	}{s, countsOf(s.Totals), rv})
+}

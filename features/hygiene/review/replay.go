@@ -1,0 +1,212 @@
+package review
+
+import (
+	"cmp"
+	"slices"
+
+	"rolemine/features/hygiene"
+)
+
+// Score counts, for a set of past review decisions, how the suggestions
+// computed before each campaign compare with what reviewers decided.
+type Score struct {
+	Tier           string `json:"tier"`
+	Items          int    `json:"items"`
+	Keep           int    `json:"suggested_keep"`
+	KeepMatched    int    `json:"keep_matched"`
+	Revoke         int    `json:"suggested_revoke"`
+	RevokeMatched  int    `json:"revoke_matched"`
+	Decide         int    `json:"left_to_decide"`
+	Routine        int    `json:"routine"`
+	RoutineMatched int    `json:"routine_matched"`
+	// Of the items left to decide, where the evidence leaned and how
+	// often the reviewers went that way.
+	LeanKeep          int `json:"decide_lean_keep"`
+	LeanKeepMatched   int `json:"decide_lean_keep_matched"`
+	LeanRevoke        int `json:"decide_lean_revoke"`
+	LeanRevokeMatched int `json:"decide_lean_revoke_matched"`
+}
+
+// KeepPrecision is the share of suggested keeps the reviewers kept.
+func (s Score) KeepPrecision() float64 { return ratio(s.KeepMatched, s.Keep) }
+
+// RevokePrecision is the share of suggested revocations they revoked.
+func (s Score) RevokePrecision() float64 { return ratio(s.RevokeMatched, s.Revoke) }
+
+// RoutinePrecision is the share of routine items they kept.
+func (s Score) RoutinePrecision() float64 { return ratio(s.RoutineMatched, s.Routine) }
+
+// Coverage is the share of items given a suggestion (not left to decide).
+func (s Score) Coverage() float64 { return ratio(s.Items-s.Decide, s.Items) }
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func (s *Score) add(it *Item, decision string) {
+	s.Items++
+	switch it.Suggestion {
+	case Keep:
+		s.Keep++
+		if decision == "keep" {
+			s.KeepMatched++
+		}
+		if it.Group == GroupRoutine {
+			s.Routine++
+			if decision == "keep" {
+				s.RoutineMatched++
+			}
+		}
+	case Revoke:
+		s.Revoke++
+		if decision == "revoke" {
+			s.RevokeMatched++
+		}
+	default:
+		s.Decide++
+		switch it.Lean {
+		case Keep:
+			s.LeanKeep++
+			if decision == "keep" {
+				s.LeanKeepMatched++
+			}
+		case Revoke:
+			s.LeanRevoke++
+			if decision == "revoke" {
+				s.LeanRevokeMatched++
+			}
+		}
+	}
+}
+
+// LeanKeepPrecision is the share of decide items leaning keep that were
+// kept.
+func (s Score) LeanKeepPrecision() float64 { return ratio(s.LeanKeepMatched, s.LeanKeep) }
+
+// CampaignScore is the replay of one past campaign.
+type CampaignScore struct {
+	Campaign string  `json:"campaign"`
+	Start    int64   `json:"start"`
+	Overall  Score   `json:"overall"`
+	Tiers    []Score `json:"tiers"`
+}
+
+// Replay is the backtest of the suggestions against recorded decisions.
+type Replay struct {
+	Campaigns []CampaignScore `json:"campaigns"`
+	Overall   Score           `json:"overall"`
+	Tiers     []Score         `json:"tiers"`
+	// Approximations says what the replay could not reconstruct.
+	Approximations []string `json:"approximations"`
+	Skipped        int      `json:"skipped_decisions"` // without keep/revoke or a time
+}
+
+// ReplayApproximations are the limits of a replay, in words.
+var ReplayApproximations = []string{
+	"the access held at a campaign's start is rebuilt as the current assignments granted before it, plus the items certified in it and the approved requests not yet revoked then; access removed since for other reasons is missing",
+	"assignment source, last use and mined roles are known only as of now and are not used; the request history is",
+	"identity attributes (department, title, manager) and entitlement risk are taken as they are now",
+	"hygiene findings other than leavers and separation-of-duties conflicts are not replayed",
+}
+
+// RunReplay recomputes, for each past campaign in d.Certifications, the
+// suggestions from the data available before its first decision and
+// compares them with the recorded decisions, per risk tier.
+func RunReplay(d *hygiene.Data, opts Options) *Replay {
+	checkOptions(opts)
+	type campaign struct {
+		name  string
+		start int64
+		certs []int32
+	}
+	byName := map[string]*campaign{}
+	rep := &Replay{Approximations: ReplayApproximations}
+	for k := range d.Certifications {
+		c := &d.Certifications[k]
+		if c.At == 0 || c.Decision != "keep" && c.Decision != "revoke" {
+			rep.Skipped++
+			continue
+		}
+		cp := byName[c.Campaign]
+		if cp == nil {
+			cp = &campaign{name: c.Campaign, start: c.At}
+			byName[c.Campaign] = cp
+		}
+		cp.start = min(cp.start, c.At)
+		cp.certs = append(cp.certs, int32(k))
+	}
+	var campaigns []*campaign
+	for _, c := range byName {
+		campaigns = append(campaigns, c)
+	}
+	slices.SortFunc(campaigns, func(x, y *campaign) int { return cmp.Or(cmp.Compare(x.start, y.start), cmp.Compare(x.name, y.name)) })
+	overall := map[string]*Score{}
+	idx := newHistoryIndex(d)
+	for _, cp := range campaigns {
+		cs := CampaignScore{Campaign: cp.name, Start: cp.start}
+		tiers := map[string]*Score{}
+		dd := accessAt(d, cp.start, cp.certs)
+		peers := hygiene.ComputePeers(dd, opts.Outliers)
+		v := newView(dd, peers, idx, cp.start, true, opts)
+		for _, k := range cp.certs {
+			c := &d.Certifications[k]
+			a := dd.Find(c.Identity, c.Entitlement)
+			it := v.item(a)
+			tier := orDash(d.Entitlements[c.Entitlement].Risk)
+			for _, m := range []map[string]*Score{tiers, overall} {
+				if m[tier] == nil {
+					m[tier] = &Score{Tier: tier}
+				}
+				m[tier].add(&it, c.Decision)
+			}
+			cs.Overall.add(&it, c.Decision)
+			rep.Overall.add(&it, c.Decision)
+		}
+		cs.Overall.Tier = "all"
+		cs.Tiers = sortedTiers(tiers)
+		rep.Campaigns = append(rep.Campaigns, cs)
+	}
+	rep.Overall.Tier = "all"
+	rep.Tiers = sortedTiers(overall)
+	return rep
+}
+
+func sortedTiers(m map[string]*Score) []Score {
+	order := []string{"low", "medium", "high", "critical"}
+	var out []Score
+	for _, s := range m {
+		out = append(out, *s)
+	}
+	slices.SortFunc(out, func(x, y Score) int {
+		return cmp.Or(cmp.Compare(slices.Index(order, x.Tier), slices.Index(order, y.Tier)), cmp.Compare(x.Tier, y.Tier))
+	})
+	return out
+}
+
+// accessAt rebuilds the assignments held at time t: current ones granted
+// before t (or at an unknown time), the items certified at the campaign
+// and approved requests open at t. Sources and use are cleared (not known
+// as of t) and mined roles dropped.
+func accessAt(d *hygiene.Data, t int64, certs []int32) *hygiene.Data {
+	asg := make([]hygiene.Assignment, 0, len(d.Assignments)+len(certs))
+	for _, a := range d.Assignments {
+		if a.Granted == 0 || a.Granted < t {
+			asg = append(asg, hygiene.Assignment{Identity: a.Identity, Entitlement: a.Entitlement, Granted: a.Granted})
+		}
+	}
+	for _, k := range certs {
+		c := &d.Certifications[k]
+		asg = append(asg, hygiene.Assignment{Identity: c.Identity, Entitlement: c.Entitlement})
+	}
+	for _, r := range d.Requests {
+		if r.Decision == "approved" && r.Decided != 0 && r.Decided < t && (r.Revoked == 0 || r.Revoked > t) {
+			asg = append(asg, hygiene.Assignment{Identity: r.Identity, Entitlement: r.Entitlement, Granted: r.Decided})
+		}
+	}
+	dd := d.WithAssignments(asg)
+	dd.Roles = nil
+	return dd
+}
