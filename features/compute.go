@@ -1,6 +1,7 @@
 package features
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -88,22 +89,12 @@ func (s *Signals) byRowThenTime(pairs []Pair) []int32 {
 		}
 		if hi-lo > 1 {
 			slices.SortStableFunc(order[lo:hi], func(a, b int32) int {
-				return compareInt64(pairs[a].AsOf, pairs[b].AsOf)
+				return cmp.Compare(pairs[a].AsOf, pairs[b].AsOf)
 			})
 		}
 		lo = hi
 	}
 	return order
-}
-
-func compareInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func grow(dst []float64, n int) []float64 {

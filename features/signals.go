@@ -1,6 +1,7 @@
 package features
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"runtime"
@@ -454,7 +455,7 @@ func (s *Signals) sortByTime() {
 		}
 		slices.SortFunc(buf, func(a, b grant) int {
 			if a.key != b.key {
-				return compareInt64(a.key, b.key)
+				return cmp.Compare(a.key, b.key)
 			}
 			return int(a.row - b.row)
 		})
@@ -515,7 +516,7 @@ func (s *Signals) indexInformative() {
 			}
 		}
 		ev := s.infEvents[lo:]
-		slices.SortFunc(ev, func(a, b infEvent) int { return compareInt64(a.t, b.t) })
+		slices.SortFunc(ev, func(a, b infEvent) int { return cmp.Compare(a.t, b.t) })
 		n := s.infBase[i]
 		for k := range ev {
 			n += ev[k].n

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"time"
@@ -165,19 +164,7 @@ func (o mineOptions) miner(e *env) (func(context.Context, *features.Matrix) (*mi
 // --input file as assignments.
 func openMiningInput(ctx context.Context, o mineOptions) (*datasets.Store, int64, error) {
 	if o.Input == "" {
-		store, err := datasets.Open(ctx, o.DB)
-		if err != nil {
-			return nil, 0, err
-		}
-		snap, err := store.LatestSnapshot(ctx)
-		if err == nil && snap == 0 {
-			err = fmt.Errorf("%s holds no data: run rolemine ingest first", o.DB)
-		}
-		if err != nil {
-			store.Close()
-			return nil, 0, err
-		}
-		return store, snap, nil
+		return openSnapshot(ctx, o.DB)
 	}
 	format, err := datasets.ParseFormat(o.Format)
 	if err != nil {

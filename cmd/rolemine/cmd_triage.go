@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -51,17 +52,16 @@ it writes decisions for the workflow system to act on.`,
 
 // routed is one triaged request.
 type routed struct {
-	Request  score.Request `json:"-"`
-	ID       string        `json:"request_id"`
-	Identity string        `json:"identity_id"`
-	Ent      string        `json:"entitlement_id"`
-	Route    policy.Route  `json:"route"`
-	Score    float64       `json:"score"`
-	Rule     string        `json:"rule"`
-	Reason   string        `json:"reason"`
-	Tier     string        `json:"tier"`
-	PolicyID string        `json:"policy_id"`
-	Evidence []string      `json:"evidence"`
+	ID       string       `json:"request_id"`
+	Identity string       `json:"identity_id"`
+	Ent      string       `json:"entitlement_id"`
+	Route    policy.Route `json:"route"`
+	Score    float64      `json:"score"`
+	Rule     string       `json:"rule"`
+	Reason   string       `json:"reason"`
+	Tier     string       `json:"tier"`
+	PolicyID string       `json:"policy_id"`
+	Evidence []string     `json:"evidence"`
 }
 
 func runTriage(ctx context.Context, e *env, o triageOptions, args []string) error {
@@ -157,7 +157,7 @@ func (s *scorer) triage(ctx context.Context, store *datasets.Store, pol *policy.
 		x := facts(r)
 		x.Score, x.Prob = raw[k], pol.Probability(raw[k])
 		d := pol.Route(x)
-		out[k] = routed{Request: r, ID: r.ID, Identity: r.Identity, Ent: r.Entitlement, Route: d.Route, Score: x.Prob,
+		out[k] = routed{ID: r.ID, Identity: r.Identity, Ent: r.Entitlement, Route: d.Route, Score: x.Prob,
 			Rule: d.Rule, Reason: d.Reason, Tier: r.Tier, PolicyID: pol.ID, Evidence: s.evidence(xs[k], r)}
 	}
 	return out, nil
@@ -309,16 +309,13 @@ func writeDecisions(dir string, decisions []routed) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Create(filepath.Join(dir, "decisions.jsonl"))
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(f)
-	for _, d := range decisions {
-		if err := enc.Encode(d); err != nil {
-			f.Close()
-			return err
+	return writeBuffered(filepath.Join(dir, "decisions.jsonl"), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		for _, d := range decisions {
+			if err := enc.Encode(d); err != nil {
+				return err
+			}
 		}
-	}
-	return f.Close()
+		return nil
+	})
 }

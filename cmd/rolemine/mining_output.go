@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -178,19 +179,13 @@ func (o *miningOutput) writeFiles(dir string) error {
 }
 
 func writeCSVFile(path string, header []string, rows func(yield func([]string))) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := csv.NewWriter(f)
-	w.Write(header)
-	rows(func(r []string) { w.Write(r) })
-	w.Flush()
-	if err := w.Error(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Close()
+	return writeBuffered(path, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		cw.Write(header)
+		rows(func(r []string) { cw.Write(r) })
+		cw.Flush()
+		return cw.Error()
+	})
 }
 
 // store records the run, its roles and its metrics in the database, in one

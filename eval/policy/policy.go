@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -90,7 +91,7 @@ func (f *File) Probability(s float64) float64 {
 	if len(c) == 0 {
 		return 1 / (1 + math.Exp(-s))
 	}
-	i, _ := slices.BinarySearchFunc(c, s, func(p CalibrationPoint, s float64) int { return cmpFloat(p.Score, s) })
+	i, _ := slices.BinarySearchFunc(c, s, func(p CalibrationPoint, s float64) int { return cmp.Compare(p.Score, s) })
 	switch {
 	case i == 0:
 		return c[0].Prob
@@ -104,16 +105,6 @@ func (f *File) Probability(s float64) float64 {
 	return a.Prob + (b.Prob-a.Prob)*(s-a.Score)/(b.Score-a.Score)
 }
 
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // calibration samples the held-out (score, probability) pairs of a
 // backtest into at most n points of a non-decreasing map.
 func calibration(bt *score.Backtest, n int) []CalibrationPoint {
@@ -123,7 +114,7 @@ func calibration(bt *score.Backtest, n int) []CalibrationPoint {
 			pts = append(pts, CalibrationPoint{s, bt.Probs[k]})
 		}
 	}
-	slices.SortFunc(pts, func(a, b CalibrationPoint) int { return cmpFloat(a.Score, b.Score) })
+	slices.SortFunc(pts, func(a, b CalibrationPoint) int { return cmp.Compare(a.Score, b.Score) })
 	var out []CalibrationPoint
 	step := max(1, len(pts)/n)
 	for k := 0; k < len(pts); k += step {
