@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"rolemine/datasets"
+	"rolemine/datasets/schema"
 	"rolemine/eval/model"
 	"rolemine/eval/policy"
 	"rolemine/eval/score"
@@ -140,12 +141,7 @@ func refit(ctx context.Context, e *env, store *datasets.Store, pol *policy.File)
 
 // triage scores and routes every pending request.
 func (s *scorer) triage(ctx context.Context, store *datasets.Store, pol *policy.File) ([]routed, error) {
-	var pending []score.Request
-	for _, r := range s.reqs {
-		if r.Decision == "pending" {
-			pending = append(pending, r)
-		}
-	}
+	pending := s.pending()
 	facts, err := loadFacts(ctx, store, s.data, pending)
 	if err != nil {
 		return nil, err
@@ -161,6 +157,17 @@ func (s *scorer) triage(ctx context.Context, store *datasets.Store, pol *policy.
 			Rule: d.Rule, Reason: d.Reason, Tier: r.Tier, PolicyID: pol.ID, Evidence: s.evidence(xs[k], r)}
 	}
 	return out, nil
+}
+
+// pending returns the pending requests known now.
+func (s *scorer) pending() []score.Request {
+	var pending []score.Request
+	for _, r := range s.reqs {
+		if r.Decision == schema.Pending {
+			pending = append(pending, r)
+		}
+	}
+	return pending
 }
 
 // evidence is what a reviewer reads: the strongest reasons of the model and

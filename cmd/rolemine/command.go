@@ -37,7 +37,7 @@ var errPflagHelp = pflag.ErrHelp
 
 // commands lists the subcommands in the order help shows them.
 func commands() []*command {
-	return []*command{generateCommand(), ingestCommand(), mineCommand(), evaluateCommand(), triageCommand(), hygieneCommand(), reviewCommand(), statusCommand()}
+	return []*command{generateCommand(), ingestCommand(), mineCommand(), evaluateCommand(), triageCommand(), scoreCommand(), hygieneCommand(), reviewCommand(), statusCommand()}
 }
 
 func lookup(name string) (*command, bool) {

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"rolemine/datasets/synth"
+)
+
+// End to end on a generated organisation: evaluate writes a policy, triage
+// routes every pending request by it and never auto-approves high-risk,
+// privileged or conflicting requests, score scores arbitrary pairs, and a
+// policy from another database is refused.
+func TestEvaluateTriageScore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: fits models on a generated organisation")
+	}
+	work := t.TempDir()
+	opts := synth.DefaultOptions
+	opts.Identities, opts.Entitlements = 3000, 800
+	if _, err := synth.Generate(opts, filepath.Join(work, "org")); err != nil {
+		t.Fatal(err)
+	}
+	db, pol := filepath.Join(work, "db.duckdb"), filepath.Join(work, "policy.json")
+	pairs := filepath.Join(work, "pairs.csv")
+	os.WriteFile(pairs, []byte("identity_id,entitlement_id\nI000001,E00001\nnobody,E99999\n"), 0o644)
+	for _, args := range [][]string{
+		{"ingest", "--db", db, filepath.Join(work, "org")},
+		{"evaluate", "--db", db, "--target-precision", "0.95", "--min-decisions", "50", "--policy-out", pol, "--out", filepath.Join(work, "eval")},
+		{"triage", "--db", db, "--policy", pol, "--out", filepath.Join(work, "triage")},
+		{"score", "--db", db, "--policy", pol, "--pairs", pairs, "--out", filepath.Join(work, "scores.csv")},
+	} {
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+			t.Fatalf("rolemine %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		}
+	}
+	decisions := readCSV(t, filepath.Join(work, "triage", "decisions.csv"))
+	wantHeader := []string{"request_id", "identity_id", "entitlement_id", "route", "score", "reason", "rule", "tier", "policy_id", "evidence"}
+	if diff := cmp.Diff(wantHeader, decisions[0]); diff != "" {
+		t.Fatalf("decisions.csv header (-want +got):\n%s", diff)
+	}
+	routes := map[string]int{}
+	for _, d := range decisions[1:] {
+		routes[d[3]]++
+		if d[3] == "auto-approve" && (d[7] == "high" || d[7] == "critical" || d[6] != "threshold") {
+			t.Errorf("auto-approved against the hard rules: %v", d)
+		}
+	}
+	if len(decisions) < 2 || routes["escalate"] == 0 || routes["review"] == 0 {
+		t.Errorf("routes %v: want every pending request routed, with escalations and reviews", routes)
+	}
+	if scores := readCSV(t, filepath.Join(work, "scores.csv")); len(scores) != 3 {
+		t.Errorf("scores.csv has %d lines, want a header and 2 pairs", len(scores))
+	}
+	// The same policy on another database is refused.
+	other := filepath.Join(work, "other.duckdb")
+	var stderr bytes.Buffer
+	run(context.Background(), []string{"ingest", "--db", other, filepath.Join(work, "org")}, &bytes.Buffer{}, &stderr)
+	err := run(context.Background(), []string{"triage", "--db", other, "--policy", pol, "--out", filepath.Join(work, "t2")}, &bytes.Buffer{}, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "another data source") {
+		t.Errorf("triage with another database's policy: %v, want a refusal", err)
+	}
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
