@@ -13,7 +13,8 @@ type Run struct {
 	Command    string
 	SnapshotID int64
 	StartedAt  time.Time
-	Parameters any // stored as JSON
+	Parameters any    // stored as JSON
+	Batch      string // the nightly batch the run is a stage of, or ""
 }
 
 // RecordRun writes the runs row of r with status ok and its summary, inside
@@ -33,8 +34,9 @@ func (tx *Tx) RecordRun(r *Run, summary any) error {
 	if err != nil {
 		return err
 	}
-	return tx.Exec("INSERT INTO runs VALUES (?, ?, ?, ?, ?, 'ok', ?, ?)",
-		r.ID, r.Command, r.SnapshotID, r.StartedAt.UTC(), time.Now().UTC(), string(params), string(sum))
+	return tx.Exec(`INSERT INTO runs (run_id, command, snapshot_id, started_at, finished_at, status, parameters, summary, batch_id)
+		VALUES (?, ?, ?, ?, ?, 'ok', ?, ?, ?)`,
+		r.ID, r.Command, r.SnapshotID, r.StartedAt.UTC(), time.Now().UTC(), string(params), string(sum), r.Batch)
 }
 
 // LatestRun returns the newest successful run of command, or ok false.

@@ -112,6 +112,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	stmts = append(stmts, attributeViews...)
 	for _, t := range schema.Results() {
 		stmts = append(stmts, createResultTable(t))
+		stmts = append(stmts, addResultColumns(t)...)
 	}
 	for _, q := range stmts {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
@@ -135,6 +136,16 @@ func createResultTable(t schema.Table) string {
 		cols = append(cols, fmt.Sprintf("%s %s", c.Name, c.Type))
 	}
 	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s)", t.Name, strings.Join(cols, ", "))
+}
+
+// addResultColumns adds columns a result table gained since the database
+// was created; existing rows read NULL in them.
+func addResultColumns(t schema.Table) []string {
+	var stmts []string
+	for _, c := range t.Columns {
+		stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", t.Name, c.Name, c.Type))
+	}
+	return stmts
 }
 
 // createCurrentView defines current_<table>; see the package doc.

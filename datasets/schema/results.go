@@ -11,6 +11,9 @@ var (
 			{Name: "run_id", Type: Integer, Required: true}, text("command"),
 			{Name: "snapshot_id", Type: Integer}, ts("started_at"), ts("finished_at"),
 			text("status"), text("parameters"), text("summary"),
+			// batch_id names the nightly batch (rolemine run) the run was a
+			// stage of; empty for runs started by hand.
+			text("batch_id"),
 		},
 	}
 	Roles = Table{
@@ -39,9 +42,130 @@ var (
 	}
 )
 
+// Role lineage: how the roles of a mine run relate to the previous run's.
+var (
+	// RoleChanges has one row per role of the run (added, drifted or
+	// unchanged, keeping the id of the role it continues) and one per role
+	// of the previous run that has no successor (removed).
+	RoleChanges = Table{
+		Name: "role_changes", Key: []string{"run_id", "role_id"},
+		Columns: []Column{
+			{Name: "run_id", Type: Integer, Required: true}, id("role_id"), {Name: "previous_run_id", Type: Integer},
+			text("change"), {Name: "jaccard", Type: Float},
+			{Name: "entitlements_added", Type: Integer}, {Name: "entitlements_removed", Type: Integer},
+			{Name: "members_before", Type: Integer}, {Name: "members_after", Type: Integer},
+		},
+	}
+)
+
+// Evaluation results: the curves of an evaluate run's backtest and the
+// policy it wrote, so reports and notebooks can draw them. grp is
+// "overall" or a risk tier.
+var (
+	EvaluationSweep = Table{
+		Name: "evaluation_sweep", Key: []string{"run_id", "grp", "threshold"},
+		Columns: []Column{
+			{Name: "run_id", Type: Integer, Required: true}, id("grp"), {Name: "threshold", Type: Float},
+			{Name: "auto_approved", Type: Integer}, {Name: "correct", Type: Integer},
+			{Name: "precision", Type: Float}, {Name: "precision_lower", Type: Float},
+			{Name: "recall", Type: Float}, {Name: "coverage", Type: Float},
+		},
+	}
+	EvaluationReliability = Table{
+		Name: "evaluation_reliability", Key: []string{"run_id", "grp", "bin_lo"},
+		Columns: []Column{
+			{Name: "run_id", Type: Integer, Required: true}, id("grp"), {Name: "bin_lo", Type: Float}, {Name: "bin_hi", Type: Float},
+			{Name: "n", Type: Integer}, {Name: "mean_probability", Type: Float}, {Name: "approved_share", Type: Float},
+		},
+	}
+	EvaluationROC = Table{
+		Name: "evaluation_roc", Key: []string{"run_id", "grp", "seq"},
+		Columns: []Column{
+			{Name: "run_id", Type: Integer, Required: true}, id("grp"), {Name: "seq", Type: Integer},
+			{Name: "false_positive_rate", Type: Float}, {Name: "true_positive_rate", Type: Float},
+		},
+	}
+	PolicyTiers = Table{
+		Name: "policy_tiers", Key: []string{"run_id", "tier"},
+		Columns: []Column{
+			{Name: "run_id", Type: Integer, Required: true}, id("policy_id"), id("tier"), {Name: "auto_approve", Type: Bool},
+			{Name: "threshold", Type: Float}, {Name: "probability", Type: Float}, {Name: "held_out", Type: Integer},
+			{Name: "auto_approved", Type: Integer}, {Name: "expected_coverage", Type: Float},
+			{Name: "expected_precision", Type: Float}, {Name: "precision_lower", Type: Float}, {Name: "precision_upper", Type: Float},
+			text("reason"),
+		},
+	}
+)
+
+// Triage and its outcomes.
+var (
+	// TriageDecisions has one row per pending request a triage run routed.
+	// qa_sample marks auto-approvals also sent to human quality review.
+	TriageDecisions = Table{
+		Name: "triage_decisions", Key: []string{"run_id", "request_id"},
+		Columns: []Column{
+			{Name: "run_id", Type: Integer, Required: true}, id("request_id"), text("identity_id"), id("entitlement_id"),
+			text("application"), text("tier"), text("route"), {Name: "qa_sample", Type: Bool},
+			{Name: "probability", Type: Float}, {Name: "score", Type: Float}, text("rule"), text("reason"),
+			text("policy_id"), text("evidence"),
+		},
+	}
+	// DecisionLog is the append-only audit log: every automated decision
+	// (triage routes, tier suspensions) and every recorded outcome, never
+	// updated or deleted. Each entry's hash covers its content and the
+	// previous entry's hash, so a rewrite breaks the chain.
+	DecisionLog = Table{
+		Name: "decision_log", Key: []string{"seq"},
+		Columns: []Column{
+			{Name: "seq", Type: Integer, Required: true}, ts("logged_at"), {Name: "run_id", Type: Integer},
+			{Name: "snapshot_id", Type: Integer}, text("actor"), text("action"), text("subject_id"),
+			text("rule"), text("reason"), text("policy_id"), text("entry_hash"), text("previous_hash"),
+		},
+	}
+	// Outcomes are what happened after triage: human verdicts on reviewed
+	// or QA-sampled requests and revocations (rollbacks) of granted access.
+	Outcomes = Table{
+		Name: "outcomes", Key: []string{"request_id", "kind"},
+		Columns: []Column{
+			{Name: "run_id", Type: Integer, Required: true}, id("request_id"), id("kind"), text("verdict"),
+			text("actor"), ts("decided_at"), text("source"),
+		},
+	}
+	// OutcomeStats are the error rates of one outcomes run per risk tier,
+	// over the triage decisions made under one policy, with two-sided
+	// Clopper-Pearson intervals at the policy's confidence.
+	OutcomeStats = Table{
+		Name: "outcome_stats", Key: []string{"run_id", "policy_id", "tier"},
+		Columns: []Column{
+			{Name: "run_id", Type: Integer, Required: true}, id("policy_id"), id("tier"),
+			{Name: "triage_runs", Type: Integer}, {Name: "requests", Type: Integer},
+			{Name: "auto_approved", Type: Integer}, {Name: "qa_sampled", Type: Integer}, {Name: "verified", Type: Integer},
+			{Name: "false_approvals", Type: Integer}, {Name: "false_approval_rate", Type: Float},
+			{Name: "false_approval_lower", Type: Float}, {Name: "false_approval_upper", Type: Float},
+			{Name: "rollbacks", Type: Integer}, {Name: "rollback_rate", Type: Float},
+			{Name: "rollback_lower", Type: Float}, {Name: "rollback_upper", Type: Float},
+			{Name: "reviewed", Type: Integer}, {Name: "false_escalations", Type: Integer},
+			{Name: "false_escalation_rate", Type: Float}, {Name: "median_hours_to_decision", Type: Float},
+		},
+	}
+	// TierStates record, per outcomes run, each tier's automation state
+	// under the policy (automated, suspended, not-automated) and any
+	// recommendation to expand, with the reason. A suspension holds for
+	// every later triage under the same policy.
+	TierStates = Table{
+		Name: "tier_states", Key: []string{"run_id", "policy_id", "tier"},
+		Columns: []Column{
+			{Name: "run_id", Type: Integer, Required: true}, id("policy_id"), id("tier"), text("state"),
+			{Name: "recommend_expand", Type: Bool}, text("reason"),
+		},
+	}
+)
+
 // Results lists the result tables.
 func Results() []Table {
-	return []Table{Runs, Roles, RoleEntitlements, RoleMembers, RoleExceptions, Metrics}
+	return []Table{Runs, Roles, RoleEntitlements, RoleMembers, RoleExceptions, Metrics, RoleChanges,
+		EvaluationSweep, EvaluationReliability, EvaluationROC, PolicyTiers,
+		TriageDecisions, DecisionLog, Outcomes, OutcomeStats, TierStates}
 }
 
 // LookupResult returns the result table called name.
