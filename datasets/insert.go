@@ -284,6 +284,7 @@ var references = []reference{
 	{"certifications", "entitlement_id", "entitlements", "entitlement_id", "entitlements"},
 	{"sod_rules", "entitlement_a", "entitlements", "entitlement_id", "entitlements"},
 	{"sod_rules", "entitlement_b", "entitlements", "entitlement_id", "entitlements"},
+	{"outcomes", "request_id", "requests", "request_id", "requests"},
 }
 
 // checkReferences counts, for the rows this snapshot loaded, references to

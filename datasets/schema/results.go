@@ -110,9 +110,9 @@ var (
 			text("policy_id"), text("evidence"),
 		},
 	}
-	// DecisionLog is the append-only audit log: every automated decision
-	// (triage routes, tier suspensions) and every recorded outcome, never
-	// updated or deleted. Each entry's hash covers its content and the
+	// DecisionLog is the append-only audit log of every automated decision
+	// (triage routes, tier suspensions), never updated or deleted; what
+	// humans decided afterwards is in the outcomes table. Each entry's hash covers its content and the
 	// previous entry's hash, so a rewrite breaks the chain.
 	DecisionLog = Table{
 		Name: "decision_log", Key: []string{"seq"},
@@ -122,23 +122,16 @@ var (
 			text("rule"), text("reason"), text("policy_id"), text("entry_hash"), text("previous_hash"),
 		},
 	}
-	// Outcomes are what happened after triage: human verdicts on reviewed
-	// or QA-sampled requests and revocations (rollbacks) of granted access.
-	Outcomes = Table{
-		Name: "outcomes", Key: []string{"request_id", "kind"},
-		Columns: []Column{
-			{Name: "run_id", Type: Integer, Required: true}, id("request_id"), id("kind"), text("verdict"),
-			text("actor"), ts("decided_at"), text("source"),
-		},
-	}
-	// OutcomeStats are the error rates of one outcomes run per risk tier,
-	// over the triage decisions made under one policy, with two-sided
-	// Clopper-Pearson intervals at the policy's confidence.
+	// OutcomeStats are the error rates an outcomes run measured per risk
+	// tier and policy, with two-sided Clopper-Pearson intervals at the
+	// policy's confidence: one row per triage run (triage_run_id) and one
+	// over all triage runs under the policy (triage_run_id NULL), which the
+	// circuit breaker judges.
 	OutcomeStats = Table{
-		Name: "outcome_stats", Key: []string{"run_id", "policy_id", "tier"},
+		Name: "outcome_stats", Key: []string{"run_id", "policy_id", "tier", "triage_run_id"},
 		Columns: []Column{
 			{Name: "run_id", Type: Integer, Required: true}, id("policy_id"), id("tier"),
-			{Name: "triage_runs", Type: Integer}, {Name: "requests", Type: Integer},
+			{Name: "triage_run_id", Type: Integer}, {Name: "triage_runs", Type: Integer}, {Name: "requests", Type: Integer},
 			{Name: "auto_approved", Type: Integer}, {Name: "qa_sampled", Type: Integer}, {Name: "verified", Type: Integer},
 			{Name: "false_approvals", Type: Integer}, {Name: "false_approval_rate", Type: Float},
 			{Name: "false_approval_lower", Type: Float}, {Name: "false_approval_upper", Type: Float},
@@ -161,11 +154,22 @@ var (
 	}
 )
 
+// Batches are the nightly batches (rolemine run), one row per batch, kept
+// up to date as it runs: status running, ok or failed. A batch's stages are
+// the runs rows carrying its batch_id.
+var Batches = Table{
+	Name: "batches", Key: []string{"batch_id"},
+	Columns: []Column{
+		id("batch_id"), text("night"), ts("as_of"), ts("started_at"), ts("finished_at"), text("status"),
+		text("stage"), text("message"), {Name: "attempts", Type: Integer}, text("inputs"), text("output_dir"),
+	},
+}
+
 // Results lists the result tables.
 func Results() []Table {
 	return []Table{Runs, Roles, RoleEntitlements, RoleMembers, RoleExceptions, Metrics, RoleChanges,
 		EvaluationSweep, EvaluationReliability, EvaluationROC, PolicyTiers,
-		TriageDecisions, DecisionLog, Outcomes, OutcomeStats, TierStates}
+		TriageDecisions, DecisionLog, OutcomeStats, TierStates, Batches}
 }
 
 // LookupResult returns the result table called name.

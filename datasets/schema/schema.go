@@ -101,6 +101,7 @@ var (
 	Decisions      = []string{Approved, Denied, Pending}
 	CertDecisions  = []string{Keep, Revoke}
 	AssignSources  = []string{"request", "role", "birthright", "direct"}
+	OutcomeKinds   = []string{Approved, Denied, Revoked}
 	IdentityKinds  = []string{"human", "service", "bot", "device", "application"}
 	IdentityStatus = []string{"active", "terminated", "suspended", "leave", "pending"}
 )
@@ -118,6 +119,7 @@ const (
 	Approved = "approved"
 	Denied   = "denied"
 	Pending  = "pending"
+	Revoked  = "revoked" // an outcome: granted access was taken back
 )
 
 // Certification decisions.
@@ -189,12 +191,23 @@ var (
 		Name: "sod_rules", Mode: State, Key: []string{"rule_id"},
 		Columns: []Column{id("rule_id"), id("entitlement_a"), id("entitlement_b"), enum("severity", RiskTiers)},
 	}
+	// Outcomes are what happened to requests after triage, as the
+	// workflow system reports them: a human verdict (approved, denied) on a
+	// reviewed or quality-sampled request, or the revocation (rollback) of
+	// access it granted.
+	Outcomes = Table{
+		Name: "outcomes", Mode: Events, Key: []string{"request_id", "outcome"},
+		Columns: []Column{
+			id("request_id"), {Name: "outcome", Type: Text, Required: true, Values: OutcomeKinds},
+			text("actor"), ts("decided_at"), text("note"),
+		},
+	}
 )
 
 // Canonical lists the canonical tables in load order: a table's references
 // point only to tables before it.
 func Canonical() []Table {
-	return []Table{Identities, Accounts, Entitlements, Assignments, Requests, Certifications, SoDRules}
+	return []Table{Identities, Accounts, Entitlements, Assignments, Requests, Certifications, SoDRules, Outcomes}
 }
 
 // Lookup returns the canonical table called name (case-insensitive).
