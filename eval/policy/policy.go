@@ -75,6 +75,9 @@ type Tier struct {
 	ExpectedPrecision float64 `json:"expected_precision,omitempty"`
 	PrecisionLower    float64 `json:"precision_lower_bound,omitempty"`
 	PrecisionUpper    float64 `json:"precision_upper_bound,omitempty"`
+	// Suspended is set (not stored in the file) when the circuit breaker
+	// suspended the tier's auto-approval under this policy: the reason.
+	Suspended string `json:"-"`
 }
 
 // CalibrationPoint is one point of the calibration map.
@@ -202,6 +205,17 @@ func (f *File) Tier(tier string) (Tier, bool) {
 	return f.Tiers[i], true
 }
 
+// Suspend suspends auto-approval of tier for the policy's remaining use in
+// this process, giving the reason; Route then sends the tier's requests to
+// review. Unknown tiers are ignored.
+func (f *File) Suspend(tier, reason string) {
+	for k := range f.Tiers {
+		if f.Tiers[k].Tier == tier {
+			f.Tiers[k].Suspended = reason
+		}
+	}
+}
+
 // Seal sets the policy id, the SHA-256 of the policy's content.
 func (f *File) Seal() {
 	f.ID = ""
@@ -211,12 +225,19 @@ func (f *File) Seal() {
 }
 
 // Write writes the policy as indented JSON.
+//
+// The file is written beside path and renamed over it, so a reader sees
+// either the old policy or the new one, never a part.
 func (f *File) Write(path string) error {
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(data, '\n'), 0o644)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // Read reads a policy file, checking its version and integrity.

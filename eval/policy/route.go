@@ -35,6 +35,45 @@ type Facts struct {
 	// SoDConflict names the separation-of-duties rule the request would
 	// break, with what the identity holds or another pending request.
 	SoDConflict string
+	// Conflicting names signals that disagree strongly about the request
+	// (one pushing toward approval, another toward denial); a request
+	// below its tier's threshold with conflicting signals is escalated
+	// rather than reviewed.
+	Conflicting string
+}
+
+// Rules that route away from auto-approval whatever the score.
+const (
+	RuleNotInCatalogue    = "not-in-catalogue"
+	RuleHighRisk          = "high-risk"
+	RulePrivileged        = "privileged"
+	RuleSoDConflict       = "sod-conflict"
+	RuleUnknownRequester  = "unknown-requester"
+	RuleInactiveRequester = "inactive-requester"
+	RuleOwnerlessNonHuman = "ownerless-non-human"
+	RuleUnknownTier       = "unknown-tier"
+)
+
+// Rules of the tier's automation state and threshold.
+const (
+	RuleThreshold        = "threshold"
+	RuleBelowThreshold   = "below-threshold"
+	RuleTierNotAutomated = "tier-not-automated"
+	RuleTierSuspended    = "tier-suspended"
+	// RuleConflictingSignals escalates a below-threshold request whose
+	// signals disagree.
+	RuleConflictingSignals = "conflicting-signals"
+)
+
+// IsHardRule reports whether rule routes a request away from
+// auto-approval whatever its score.
+func IsHardRule(rule string) bool {
+	switch rule {
+	case RuleNotInCatalogue, RuleHighRisk, RulePrivileged, RuleSoDConflict,
+		RuleUnknownRequester, RuleInactiveRequester, RuleOwnerlessNonHuman, RuleUnknownTier:
+		return true
+	}
+	return false
 }
 
 // Decision is a routed request: where it goes, the rule that decided, and
@@ -50,29 +89,35 @@ func (f *File) Route(x Facts) Decision {
 	r := x.Request
 	switch {
 	case x.Catalogue && !r.InCatalogue:
-		return Decision{Escalate, "not-in-catalogue", fmt.Sprintf("entitlement %s is not in the catalogue", r.Entitlement)}
+		return Decision{Escalate, RuleNotInCatalogue, fmt.Sprintf("entitlement %s is not in the catalogue", r.Entitlement)}
 	case schema.RiskRank(r.Tier) >= schema.RiskRank(schema.RiskHigh):
-		return Decision{Escalate, "high-risk", fmt.Sprintf("%s risk: never auto-approved", r.Tier)}
+		return Decision{Escalate, RuleHighRisk, fmt.Sprintf("%s risk: never auto-approved", r.Tier)}
 	case r.Privileged:
-		return Decision{Escalate, "privileged", "privileged entitlement: never auto-approved"}
+		return Decision{Escalate, RulePrivileged, "privileged entitlement: never auto-approved"}
 	case x.SoDConflict != "":
-		return Decision{Escalate, "sod-conflict", "separation-of-duties conflict: " + x.SoDConflict}
+		return Decision{Escalate, RuleSoDConflict, "separation-of-duties conflict: " + x.SoDConflict}
 	case x.Identities && r.Identity != "" && x.Status == "":
-		return Decision{Escalate, "unknown-requester", fmt.Sprintf("requester %s is not a known identity", r.Identity)}
+		return Decision{Escalate, RuleUnknownRequester, fmt.Sprintf("requester %s is not a known identity", r.Identity)}
 	case x.Identities && x.Status != "" && x.Status != "active":
-		return Decision{Escalate, "inactive-requester", fmt.Sprintf("requester %s is %s", r.Identity, x.Status)}
+		return Decision{Escalate, RuleInactiveRequester, fmt.Sprintf("requester %s is %s", r.Identity, x.Status)}
 	case x.NonHuman && !x.OwnerActive:
-		return Decision{Escalate, "ownerless-non-human", fmt.Sprintf("non-human requester %s has no active owner", r.Identity)}
+		return Decision{Escalate, RuleOwnerlessNonHuman, fmt.Sprintf("non-human requester %s has no active owner", r.Identity)}
 	}
 	t, ok := f.Tier(r.Tier)
 	switch {
 	case !ok:
-		return Decision{Escalate, "unknown-tier", fmt.Sprintf("risk tier %q is not in the policy", r.Tier)}
+		return Decision{Escalate, RuleUnknownTier, fmt.Sprintf("risk tier %q is not in the policy", r.Tier)}
 	case !t.AutoApprove:
-		return Decision{Review, "tier-not-automated", fmt.Sprintf("%s tier is not automated: %s", r.Tier, t.Reason)}
+		return Decision{Review, RuleTierNotAutomated, fmt.Sprintf("%s tier is not automated: %s", r.Tier, t.Reason)}
+	case t.Suspended != "":
+		return Decision{Review, RuleTierSuspended, fmt.Sprintf("auto-approval of the %s tier is suspended: %s", r.Tier, t.Suspended)}
 	case x.Score >= t.Threshold:
-		return Decision{AutoApprove, "threshold", fmt.Sprintf("confidence %.3f at or above the %s tier's threshold (promised precision %.3g, lower bound %.4f)",
+		return Decision{AutoApprove, RuleThreshold, fmt.Sprintf("confidence %.3f at or above the %s tier's threshold (promised precision %.3g, lower bound %.4f)",
 			x.Prob, r.Tier, f.TargetPrecision, t.PrecisionLower)}
 	}
-	return Decision{Review, "below-threshold", fmt.Sprintf("confidence %.3f below the %s tier's threshold %.3f", x.Prob, r.Tier, t.Probability)}
+	if x.Conflicting != "" {
+		return Decision{Escalate, RuleConflictingSignals, fmt.Sprintf("confidence %.3f below the %s tier's threshold %.3f and the signals disagree: %s",
+			x.Prob, r.Tier, t.Probability, x.Conflicting)}
+	}
+	return Decision{Review, RuleBelowThreshold, fmt.Sprintf("confidence %.3f below the %s tier's threshold %.3f", x.Prob, r.Tier, t.Probability)}
 }
