@@ -179,3 +179,27 @@ var cmpFileReport = cmp.FilterPath(func(p cmp.Path) bool {
 	}
 	return false
 }, cmp.Ignore())
+
+// A directory named key=value is a directory, not a hive partition: it
+// adds no column, in any format.
+func TestIngestPathWithEquals(t *testing.T) {
+	s := openTest(t)
+	dir := filepath.Join(t.TempDir(), "night=2026-11-29")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Ingest(context.Background(), []Source{
+		{Path: writeFile(t, dir, "identities.csv", goodIdentities)},
+		{Path: writeFile(t, dir, "entitlements.jsonl", `{"entitlement_id":"e1","risk":"low"}`+"\n")},
+	}, DefaultIngestOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attrs int64
+	if err := s.DB().QueryRow("SELECT count(*) FROM attributes WHERE name = 'night'").Scan(&attrs); err != nil {
+		t.Fatal(err)
+	}
+	if attrs != 0 {
+		t.Errorf("the directory name became %d attribute values", attrs)
+	}
+}

@@ -20,7 +20,9 @@ const maxLineBytes = 8 << 20
 // cannot parse (wrong number of fields, bad encoding) become rejects with
 // their line numbers; display is the file name used in messages.
 func (l *loader) stageCSV(path, display string, tsv bool) (*staged, error) {
-	opts := fmt.Sprintf("all_varchar=true, header=true, store_rejects=true, rejects_table='__rej_errors', rejects_scan='__rej_scans', max_line_size=%d", maxLineBytes)
+	// hive_partitioning=false: a directory named key=value must not
+	// become a column.
+	opts := fmt.Sprintf("all_varchar=true, header=true, hive_partitioning=false, store_rejects=true, rejects_table='__rej_errors', rejects_scan='__rej_scans', max_line_size=%d", maxLineBytes)
 	if tsv {
 		opts += `, delim='\t'`
 	}
@@ -129,7 +131,7 @@ func (l *loader) describeStage() (*staged, error) {
 // stageParquet reads a Parquet file; every column is cast to text so that
 // validation is the same for every format. Line numbers are row numbers.
 func (l *loader) stageParquet(path string) (*staged, error) {
-	q := fmt.Sprintf("CREATE OR REPLACE TEMP TABLE __raw AS SELECT * FROM read_parquet(%s)", sqlString(path))
+	q := fmt.Sprintf("CREATE OR REPLACE TEMP TABLE __raw AS SELECT * FROM read_parquet(%s, hive_partitioning=false)", sqlString(path))
 	if err := l.exec(q); err != nil {
 		return nil, duckLoadError(path, err)
 	}
@@ -165,7 +167,7 @@ func (l *loader) stageParquet(path string) (*staged, error) {
 // objects become rejects.
 func (l *loader) stageJSONL(path string) (*staged, error) {
 	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE __objects AS
-		SELECT json FROM read_json_objects(%s, format='newline_delimited', ignore_errors=true)`, sqlString(path))
+		SELECT json FROM read_json_objects(%s, format='newline_delimited', ignore_errors=true, hive_partitioning=false)`, sqlString(path))
 	if err := l.exec(q); err != nil {
 		return nil, duckLoadError(path, err)
 	}
