@@ -31,8 +31,12 @@ func (c *checker) accountsOf(i int32) []int32 {
 	return c.acctIdx[c.acctPtr[i]:c.acctPtr[i+1]]
 }
 
-// getPeers computes peer coverage once.
+// getPeers computes peer coverage once, or takes it from the computation
+// started ahead.
 func (c *checker) getPeers() *Peers {
+	if c.peers == nil && c.pending != nil {
+		c.peers, c.pending = <-c.pending, nil
+	}
 	if c.peers == nil {
 		c.peers = ComputePeers(c.d, c.opts.Outliers)
 	}

@@ -16,16 +16,21 @@ import (
 // Date32; booleans Boolean. Batches are not retained: ids are copied. The
 // reader is consumed, not released.
 
+// The Read methods of accounts, assignments, certifications, requests,
+// SoD rules, role links and attributes may run concurrently with each
+// other (each on its own reader) once identities and entitlements are read.
+
 // ReadIdentities adds identities (identity_id required).
 func (d *Data) ReadIdentities(r array.RecordReader) error {
+	in := interner{}
 	return eachBatch(r, "identities", func(b *batch) error {
 		id, err := b.requiredString("identity_id")
 		if err != nil {
 			return err
 		}
-		name, email, kind, status := b.optString("display_name"), b.optString("email"), b.optString("kind"), b.optString("status")
-		dept, title, loc := b.optString("department"), b.optString("title"), b.optString("location")
-		mgr, owner, emp := b.optString("manager_id"), b.optString("owner_id"), b.optString("employment_type")
+		name, email, kind, status := b.optString("display_name"), b.optString("email"), b.optInterned("kind", in), b.optInterned("status", in)
+		dept, title, loc := b.optInterned("department", in), b.optInterned("title", in), b.optInterned("location", in)
+		mgr, owner, emp := b.optInterned("manager_id", in), b.optInterned("owner_id", in), b.optInterned("employment_type", in)
 		hired, term := b.optTime("hire_date"), b.optTime("termination_date")
 		for k := 0; k < b.rows; k++ {
 			if id.IsNull(k) {
@@ -41,12 +46,13 @@ func (d *Data) ReadIdentities(r array.RecordReader) error {
 
 // ReadEntitlements adds entitlements (entitlement_id required).
 func (d *Data) ReadEntitlements(r array.RecordReader) error {
+	in := interner{}
 	return eachBatch(r, "entitlements", func(b *batch) error {
 		id, err := b.requiredString("entitlement_id")
 		if err != nil {
 			return err
 		}
-		app, name, risk, owner := b.optString("application"), b.optString("name"), b.optString("risk"), b.optString("owner_id")
+		app, name, risk, owner := b.optInterned("application", in), b.optString("name"), b.optInterned("risk", in), b.optInterned("owner_id", in)
 		priv := b.optBool("privileged")
 		for k := 0; k < b.rows; k++ {
 			if id.IsNull(k) {
@@ -61,12 +67,20 @@ func (d *Data) ReadEntitlements(r array.RecordReader) error {
 
 // ReadAccounts adds accounts (account_id required).
 func (d *Data) ReadAccounts(r array.RecordReader) error {
+	in := interner{}
 	return eachBatch(r, "accounts", func(b *batch) error {
 		id, err := b.requiredString("account_id")
 		if err != nil {
 			return err
 		}
-		ident, app, user := b.optString("identity_id"), b.optString("application"), b.optString("username")
+		rawIdent, app, user := b.optRawString("identity_id"), b.optInterned("application", in), b.optString("username")
+		ident := func(k int) string { // the identity's own id string when known
+			s := strings.TrimSpace(rawIdent(k))
+			if i, ok := d.identityIndex[s]; ok {
+				return d.Identities[i].ID
+			}
+			return strings.Clone(s)
+		}
 		created, login, rotated := b.optTime("created_at"), b.optTime("last_login_at"), b.optTime("credential_rotated_at")
 		for k := 0; k < b.rows; k++ {
 			if id.IsNull(k) {
@@ -82,6 +96,7 @@ func (d *Data) ReadAccounts(r array.RecordReader) error {
 // ReadAssignments adds assignments (identity_id and entitlement_id
 // required).
 func (d *Data) ReadAssignments(r array.RecordReader) error {
+	res := &resolver{d: d, table: "assignments"}
 	return eachBatch(r, "assignments", func(b *batch) error {
 		ids, err := b.requiredString("identity_id")
 		if err != nil {
@@ -91,12 +106,12 @@ func (d *Data) ReadAssignments(r array.RecordReader) error {
 		if err != nil {
 			return err
 		}
-		granted, used, src := b.optTime("granted_at"), b.optTime("last_used_at"), b.optString("source")
+		granted, used, src := b.optTime("granted_at"), b.optTime("last_used_at"), b.optRawString("source")
 		for k := 0; k < b.rows; k++ {
 			if ids.IsNull(k) || ents.IsNull(k) {
 				return fmt.Errorf("assignments: null id in batch row %d", k)
 			}
-			d.AddAssignment(ids.Value(k), ents.Value(k), granted(k), used(k), ParseSource(src(k)))
+			d.addAssignment(res, ids.Value(k), ents.Value(k), granted(k), used(k), ParseSource(src(k)))
 		}
 		return nil
 	})
@@ -105,6 +120,7 @@ func (d *Data) ReadAssignments(r array.RecordReader) error {
 // ReadCertifications adds certifications (identity_id, entitlement_id
 // required).
 func (d *Data) ReadCertifications(r array.RecordReader) error {
+	in, res := interner{}, &resolver{d: d, table: "certifications"}
 	return eachBatch(r, "certifications", func(b *batch) error {
 		ids, err := b.requiredString("identity_id")
 		if err != nil {
@@ -114,12 +130,12 @@ func (d *Data) ReadCertifications(r array.RecordReader) error {
 		if err != nil {
 			return err
 		}
-		camp, at, dec, rev := b.optString("campaign"), b.optTime("certified_at"), b.optString("decision"), b.optString("reviewer_id")
+		camp, at, dec, rev := b.optInterned("campaign", in), b.optTime("certified_at"), b.optInterned("decision", in), b.optInterned("reviewer_id", in)
 		for k := 0; k < b.rows; k++ {
 			if ids.IsNull(k) || ents.IsNull(k) {
 				return fmt.Errorf("certifications: null id in batch row %d", k)
 			}
-			d.AddCertification(ids.Value(k), ents.Value(k), camp(k), at(k), dec(k), rev(k))
+			d.addCertification(res, ids.Value(k), ents.Value(k), camp(k), at(k), dec(k), rev(k))
 		}
 		return nil
 	})
@@ -128,6 +144,7 @@ func (d *Data) ReadCertifications(r array.RecordReader) error {
 // ReadRequests adds requests (entitlement_id required; rows without an
 // identity_id are skipped).
 func (d *Data) ReadRequests(r array.RecordReader) error {
+	in := interner{}
 	return eachBatch(r, "requests", func(b *batch) error {
 		ents, err := b.requiredString("entitlement_id")
 		if err != nil {
@@ -135,9 +152,10 @@ func (d *Data) ReadRequests(r array.RecordReader) error {
 		}
 		id, ident := b.optString("request_id"), b.optRawString("identity_id")
 		req, dec, rev := b.optTime("requested_at"), b.optTime("decided_at"), b.optTime("revoked_at")
-		decision, by := b.optString("decision"), b.optString("decided_by")
+		decision, by := b.optInterned("decision", in), b.optInterned("decided_by", in)
 		for k := 0; k < b.rows; k++ {
 			if ents.IsNull(k) || ident(k) == "" {
+				d.noteTime(max(req(k), dec(k), rev(k))) // Newest counts skipped rows too
 				continue
 			}
 			d.AddRequest(Request{ID: id(k), Requested: req(k), Decided: dec(k), Revoked: rev(k), Decision: decision(k),
@@ -302,6 +320,26 @@ func (b *batch) optRawString(name string) func(int) string {
 func (b *batch) optString(name string) func(int) string {
 	raw := b.optRawString(name)
 	return func(k int) string { return strings.Clone(strings.TrimSpace(raw(k))) }
+}
+
+// interner keeps one copy of each string value of low-cardinality columns
+// (kinds, departments, campaigns, reviewers…), so that millions of rows
+// share a few thousand strings.
+type interner map[string]string
+
+func (in interner) intern(s string) string {
+	if v, ok := in[s]; ok { // s may alias a batch: the lookup does not keep it
+		return v
+	}
+	v := strings.Clone(s)
+	in[v] = v
+	return v
+}
+
+// optInterned is optString with values interned in in.
+func (b *batch) optInterned(name string, in interner) func(int) string {
+	raw := b.optRawString(name)
+	return func(k int) string { return in.intern(strings.TrimSpace(raw(k))) }
 }
 
 func (b *batch) optBool(name string) func(int) bool {

@@ -1,6 +1,8 @@
 package hygiene
 
 import (
+	"errors"
+	"sync"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -117,5 +119,71 @@ func TestReadArrowErrors(t *testing.T) {
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// Once identities and entitlements are read, the other tables may be read
+// concurrently; Newest covers every time read, skipped rows included, but
+// not termination dates. Run with -race.
+func TestReadArrowConcurrent(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	d := NewData()
+	read := func(fn func(array.RecordReader) error, r array.RecordReader) error {
+		defer r.Release()
+		return fn(r)
+	}
+	if err := read(d.ReadIdentities, reader(t, mem, []string{"identity_id", "hire_date", "termination_date"},
+		[]string{"u1", "u2"}, []int64{1_600_000_000, 0}, []int64{0, 1_900_000_000})); err != nil {
+		t.Fatal(err)
+	}
+	if err := read(d.ReadEntitlements, reader(t, mem, []string{"entitlement_id"}, []string{"e1", "e2"})); err != nil {
+		t.Fatal(err)
+	}
+	readers := []struct {
+		fn func(array.RecordReader) error
+		r  array.RecordReader
+	}{
+		{d.ReadAssignments, reader(t, mem, []string{"identity_id", "entitlement_id", "granted_at"},
+			[]string{"u1", "u1", "u2", "u9"}, []string{"e1", "e2", "e2", "e1"}, []int64{1_650_000_000, 0, 0, 1_700_000_300})},
+		{d.ReadCertifications, reader(t, mem, []string{"identity_id", "entitlement_id", "campaign", "certified_at", "decision"},
+			[]string{"u1", "u2", "u2"}, []string{"e1", "e2", "e7"}, []string{"Q1", "Q1", "Q1"},
+			[]int64{1_700_000_000, 1_700_000_100, 1_700_000_200}, []string{"Keep", "revoke", "keep"})},
+		{d.ReadAccounts, reader(t, mem, []string{"account_id", "identity_id", "last_login_at"},
+			[]string{"a1", "a2"}, []string{"u1", "u8"}, []int64{1_690_000_000, 0})},
+		{d.ReadRequests, reader(t, mem, []string{"request_id", "identity_id", "entitlement_id", "decided_at"},
+			[]string{"r1", "r2"}, []string{"u1", ""}, []string{"e1", "e1"}, []int64{1_660_000_000, 1_700_000_400})},
+	}
+	errs := make([]error, len(readers))
+	var wg sync.WaitGroup
+	for k, rd := range readers {
+		wg.Go(func() { errs[k] = read(rd.fn, rd.r) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	// The request without an identity and the assignment of an unknown
+	// identity are skipped, but their times count.
+	if got, want := d.Newest(), int64(1_700_000_400); got != want {
+		t.Errorf("Newest() = %d, want %d", got, want)
+	}
+	d.Prepare()
+	wantCerts := []Certification{{0, 0, "Q1", 1_700_000_000, "keep", ""}, {1, 1, "Q1", 1_700_000_100, "revoke", ""}}
+	if diff := cmp.Diff(wantCerts, d.Certifications); diff != "" {
+		t.Errorf("certifications (-want +got):\n%s", diff)
+	}
+	if n := len(d.Assignments); n != 3 {
+		t.Errorf("%d assignments, want 3", n)
+	}
+	if got := d.Accounts[0].IdentityID; got != "u1" || d.Accounts[0].Identity != 0 || d.Accounts[1].Identity != -1 {
+		t.Errorf("accounts %+v", d.Accounts)
+	}
+	wantWarnings := []string{
+		"assignments identity: 1 rows name an unknown id (e.g. u9): skipped",
+		"certifications entitlement: 1 rows name an unknown id (e.g. e7): skipped",
+	}
+	if diff := cmp.Diff(wantWarnings, d.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }

@@ -17,6 +17,7 @@ type checker struct {
 	// dormant, so unused-access does not repeat the dormant-account finding.
 	dormantApp map[identityApp]bool
 	peers      *Peers
+	pending    chan *Peers // peers being computed ahead of use, or nil
 	pairs      []Pair
 
 	acctPtr, acctIdx []int32 // accounts by identity, built on first use

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Source says why an identity holds an entitlement (assignments.source).
@@ -21,12 +23,12 @@ const (
 
 var sourceNames = [...]string{"", "request", "role", "birthright", "direct"}
 
-// ParseSource returns the source called s (case-insensitive), or
-// SourceUnknown.
+// ParseSource returns the source called s (case-insensitive, surrounding
+// space ignored), or SourceUnknown. It does not allocate.
 func ParseSource(s string) Source {
-	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
 	for k, n := range sourceNames {
-		if k > 0 && n == s {
+		if k > 0 && strings.EqualFold(n, s) {
 			return Source(k)
 		}
 	}
@@ -155,7 +157,9 @@ type Data struct {
 	identityIndex    map[string]int32
 	entitlementIndex map[string]int32
 	roleIndex        map[string]int
+	unknownMu        sync.Mutex // guards unknown: tables may be read concurrently
 	unknown          map[string]*unknownRefs
+	newest           atomic.Int64 // see Newest
 
 	prepared bool
 	rowPtr   []int32 // assignments of identity i: Assignments[rowPtr[i]:rowPtr[i+1]]
@@ -178,6 +182,7 @@ func NewData() *Data {
 // with the same id replaces the first and is reported as a warning.
 func (d *Data) AddIdentity(id Identity) int32 {
 	d.checkOpen()
+	d.noteTime(id.Hired)
 	if k, ok := d.identityIndex[id.ID]; ok {
 		d.Warnings = append(d.Warnings, fmt.Sprintf("identity %s listed twice: the last row wins", id.ID))
 		d.Identities[k] = id
@@ -228,6 +233,8 @@ func (d *Data) resolve(table, identity, entitlement string) (i, e int32, ok bool
 }
 
 func (d *Data) noteUnknown(table, kind, id string) {
+	d.unknownMu.Lock()
+	defer d.unknownMu.Unlock()
 	key := table + " " + kind
 	u := d.unknown[key]
 	if u == nil {
@@ -240,19 +247,71 @@ func (d *Data) noteUnknown(table, kind, id string) {
 	}
 }
 
+// noteTime records t for Newest.
+func (d *Data) noteTime(t int64) {
+	for {
+		old := d.newest.Load()
+		if t <= old || d.newest.CompareAndSwap(old, t) {
+			return
+		}
+	}
+}
+
+// Newest returns the newest time among the rows given to the Add and Read
+// methods so far, skipped rows included: hire dates, account creation,
+// login and rotation times, grant and last-use times, request and
+// certification times. Termination dates are left out (scheduled leavers
+// lie in the future). Zero means none. Loaders use it as the default
+// AsOf, so that results on given data never depend on the wall clock.
+func (d *Data) Newest() int64 { return d.newest.Load() }
+
 // AddAssignment appends an assignment given by ids; an unknown id skips the
 // row and is counted in a warning.
 func (d *Data) AddAssignment(identity, entitlement string, granted, lastUsed int64, src Source) {
+	d.addAssignment(&resolver{d: d, table: "assignments"}, identity, entitlement, granted, lastUsed, src)
+}
+
+func (d *Data) addAssignment(r *resolver, identity, entitlement string, granted, lastUsed int64, src Source) {
 	d.checkOpen()
-	if i, e, ok := d.resolve("assignments", identity, entitlement); ok {
+	d.noteTime(max(granted, lastUsed))
+	if i, e, ok := r.resolve(identity, entitlement); ok {
 		d.Assignments = append(d.Assignments, Assignment{i, e, granted, lastUsed, src})
 	}
+}
+
+// resolver resolves the (identity, entitlement) references of one table
+// as resolve does, remembering the last identity: rows usually come
+// grouped by identity.
+type resolver struct {
+	d     *Data
+	table string
+	known bool   // id and i hold the last identity resolved
+	id    string // Data's own copy of it
+	i     int32
+}
+
+func (r *resolver) resolve(identity, entitlement string) (i, e int32, ok bool) {
+	if !r.known || identity != r.id {
+		k, ok := r.d.identityIndex[identity]
+		if !ok {
+			r.d.noteUnknown(r.table, "identity", identity)
+			return 0, 0, false
+		}
+		r.known, r.id, r.i = true, r.d.Identities[k].ID, k
+	}
+	e, ok = r.d.entitlementIndex[entitlement]
+	if !ok {
+		r.d.noteUnknown(r.table, "entitlement", entitlement)
+		return 0, 0, false
+	}
+	return r.i, e, true
 }
 
 // AddAccount appends an account. An identity id that is not among the
 // identities leaves Identity -1 (the account is orphaned).
 func (d *Data) AddAccount(a Account) {
 	d.checkOpen()
+	d.noteTime(max(a.Created, a.LastLogin, a.Rotated))
 	a.Identity = -1
 	if k, ok := d.identityIndex[a.IdentityID]; ok {
 		a.Identity = k
@@ -263,8 +322,13 @@ func (d *Data) AddAccount(a Account) {
 // AddCertification appends a certification given by ids; unknown ids skip
 // the row with a warning.
 func (d *Data) AddCertification(identity, entitlement, campaign string, at int64, decision, reviewer string) {
+	d.addCertification(&resolver{d: d, table: "certifications"}, identity, entitlement, campaign, at, decision, reviewer)
+}
+
+func (d *Data) addCertification(r *resolver, identity, entitlement, campaign string, at int64, decision, reviewer string) {
 	d.checkOpen()
-	if i, e, ok := d.resolve("certifications", identity, entitlement); ok {
+	d.noteTime(at)
+	if i, e, ok := r.resolve(identity, entitlement); ok {
 		d.Certifications = append(d.Certifications, Certification{i, e, campaign, at, strings.ToLower(decision), reviewer})
 	}
 }
@@ -273,6 +337,7 @@ func (d *Data) AddCertification(identity, entitlement, campaign string, at int64
 // others are skipped with a warning.
 func (d *Data) AddRequest(r Request, identity, entitlement string) {
 	d.checkOpen()
+	d.noteTime(max(r.Requested, r.Decided, r.Revoked))
 	if i, e, ok := d.resolve("requests", identity, entitlement); ok {
 		r.Identity, r.Entitlement = i, e
 		r.Decision = strings.ToLower(r.Decision)
@@ -397,7 +462,10 @@ func (d *Data) sortAssignments() {
 	w, dups := 0, 0
 	for i := 0; i < n; i++ {
 		seg := sorted[ptr[i]:ptr[i+1]]
-		slices.SortFunc(seg, func(a, b Assignment) int { return cmp.Compare(a.Entitlement, b.Entitlement) })
+		byEntitlement := func(a, b Assignment) int { return cmp.Compare(a.Entitlement, b.Entitlement) }
+		if !slices.IsSortedFunc(seg, byEntitlement) { // often already sorted (WithAssignments)
+			slices.SortFunc(seg, byEntitlement)
+		}
 		ptr[i] = int32(w)
 		for k := range seg {
 			if k > 0 && seg[k].Entitlement == seg[k-1].Entitlement {

@@ -15,8 +15,13 @@
 // indices the checks use. References to unknown ids are skipped and
 // counted in Data.Warnings, never silently dropped. Times are Unix
 // seconds; zero means missing. Data.AsOf is "now" for every age: the
-// caller sets it (rolemine takes the newest timestamp in the data unless
-// told otherwise), so results never depend on the wall clock.
+// caller sets it (rolemine takes the newest timestamp in the data,
+// Data.Newest, unless told otherwise), so results never depend on the
+// wall clock. Once identities and entitlements are read, the Read methods
+// of the other tables may run concurrently, each on its own reader, so
+// that a loader can stream several tables at once; the Read methods
+// intern repeated values (kinds, departments, campaigns, reviewers) so
+// that millions of rows share a few thousand strings.
 //
 // # Checks
 //

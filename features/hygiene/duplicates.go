@@ -61,6 +61,17 @@ const (
 	uNick = 0.002 // … or are nicknames of each other
 )
 
+// The weights of the name agreement levels that do not depend on how
+// common the name is.
+var (
+	wLastTypo    = math.Log(mSurnameTypo / uTypo)
+	wLastPhon    = math.Log(mSurnamePhon / uPhon)
+	wLastDiffer  = math.Log(1 - mSurname - mSurnameTypo - mSurnamePhon)
+	wFirstNick   = math.Log(mFirstNick / uNick)
+	wFirstTypo   = math.Log(mFirstTypo / uTypo)
+	wFirstDiffer = math.Log(1 - mFirst - mFirstNick - mFirstInit - mFirstTypo)
+)
+
 // dupRecord is an identity prepared for matching.
 type dupRecord struct {
 	name    personName
@@ -71,6 +82,11 @@ type dupRecord struct {
 	org     [numOrg]string
 	code    [numOrg]int32 // dense code of each org value, -1 when missing
 	keys    []uint64      // blocking keys, sorted
+	// Computed once for the pairwise comparisons: Soundex of name.last
+	// and name.altLast, and the weights of agreeing on name.last and on
+	// first (which depend on how common they are).
+	sx, altSx     string
+	wLast, wFirst float64
 }
 
 // orgFields are the organisational fields compared: manager, job
@@ -87,7 +103,8 @@ type dupScorer struct {
 	prior   float64
 	lastN   map[string]int
 	firstN  map[string]int
-	initN   map[byte]int
+	initN   [256]int
+	initW   [256]float64 // weight of agreeing on an initial
 	n       float64
 	orgW    [1 << numOrg][1 << numOrg]float64 // [present][agree] → weight
 	skipped int
@@ -124,7 +141,7 @@ func newDupScorer(d *Data, opts DuplicateOptions) *dupScorer {
 		panic(fmt.Sprintf("hygiene: bad duplicate options %+v", opts))
 	}
 	s := &dupScorer{d: d, opts: opts, recs: make([]dupRecord, len(d.Identities)),
-		lastN: map[string]int{}, firstN: map[string]int{}, initN: map[byte]int{}}
+		lastN: map[string]int{}, firstN: map[string]int{}}
 	for i := range d.Identities {
 		id := &d.Identities[i]
 		if !id.Human() || id.Name == "" && id.Email == "" {
@@ -140,6 +157,19 @@ func newDupScorer(d *Data, opts DuplicateOptions) *dupScorer {
 		}
 	}
 	s.n = float64(len(s.humans))
+	for c := range s.initW {
+		s.initW[c] = math.Log(mFirstInit / s.share(s.initN[c]))
+	}
+	for _, i := range s.humans {
+		r := &s.recs[i]
+		r.sx, r.wLast = soundex(r.name.last), math.Log(mSurname/s.share(s.lastN[r.name.last]))
+		if r.name.altLast != "" {
+			r.altSx = soundex(r.name.altLast)
+		}
+		if r.first != "" {
+			r.wFirst = math.Log(mFirst / s.share(s.firstN[r.first]))
+		}
+	}
 	for f := range numOrg {
 		codes := map[string]int32{}
 		for _, i := range s.humans {
@@ -520,17 +550,14 @@ type match struct {
 func (s *dupScorer) score(a, b int32) (Pair, bool) {
 	ra, rb := &s.recs[a], &s.recs[b]
 	m := match{total: s.prior}
-	s.compareNames(&m, ra.name.last, rb.name.last, ra.first, rb.first)
+	s.compareNames(&m, ra.names(), rb.names())
 	if ra.name.altLast != "" || rb.name.altLast != "" {
-		for _, sw := range [][4]string{
-			{ra.name.altLast, rb.name.last, ra.name.altFirst, rb.first},
-			{ra.name.last, rb.name.altLast, ra.first, rb.name.altFirst},
-		} {
-			if sw[0] == "" || sw[1] == "" {
+		for _, sw := range [][2]names{{ra.swapped(), rb.names()}, {ra.names(), rb.swapped()}} {
+			if sw[0].last == "" || sw[1].last == "" {
 				continue
 			}
 			var alt match
-			s.compareNames(&alt, sw[0], sw[1], sw[2], sw[3])
+			s.compareNames(&alt, sw[0], sw[1])
 			if alt.wLast+alt.wFirst-0.5 > m.wLast+m.wFirst {
 				m.la, m.lb, m.fa, m.fb, m.last, m.first = alt.la, alt.lb, alt.fa, alt.fb, alt.last, alt.first
 				m.wLast, m.wFirst, m.swapped = alt.wLast, alt.wFirst-0.5, true
@@ -582,39 +609,73 @@ func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 // duplicate itself.
 func (s *dupScorer) share(count int) float64 { return float64(max(count-1, 1)) / s.n }
 
-// compareNames compares family names la, lb and given names fa, fb.
-func (s *dupScorer) compareNames(m *match, la, lb, fa, fb string) {
+// names is one side of a name comparison: a record's names or their
+// swapped reading.
+type names struct {
+	last, first, sx string
+	rec             *dupRecord // the record whose names these are; nil when swapped
+}
+
+func (r *dupRecord) names() names   { return names{r.name.last, r.first, r.sx, r} }
+func (r *dupRecord) swapped() names { return names{r.name.altLast, r.name.altFirst, r.altSx, nil} }
+
+// compareNames compares the family and given names of a and b.
+func (s *dupScorer) compareNames(m *match, a, b names) {
+	la, lb, fa, fb := a.last, b.last, a.first, b.first
 	m.la, m.lb, m.fa, m.fb = la, lb, fa, fb
 	switch {
 	case la == "" || lb == "":
 		m.last = lvMissing
 	case la == lb:
-		m.last, m.wLast = lvSame, math.Log(mSurname/s.share(s.lastN[la]))
-	case editDistance(la, lb, 1) <= 1:
-		m.last, m.wLast = lvTypo, math.Log(mSurnameTypo/uTypo)
-	case soundex(la) == soundex(lb):
-		m.last, m.wLast = lvPhonetic, math.Log(mSurnamePhon/uPhon)
+		m.last, m.wLast = lvSame, s.sameLast(a, b)
+	case withinOneEdit(la, lb):
+		m.last, m.wLast = lvTypo, wLastTypo
+	case a.sx == b.sx:
+		m.last, m.wLast = lvPhonetic, wLastPhon
 	default:
-		m.last, m.wLast = lvDiffer, math.Log(1-mSurname-mSurnameTypo-mSurnamePhon)
+		m.last, m.wLast = lvDiffer, wLastDiffer
 	}
-	differ := math.Log(1 - mFirst - mFirstNick - mFirstInit - mFirstTypo)
 	switch {
 	case fa == "" || fb == "":
 		m.first = lvMissing
 	case fa == fb && len(fa) > 1:
-		m.first, m.wFirst = lvSame, math.Log(mFirst/s.share(s.firstN[fa]))
+		m.first, m.wFirst = lvSame, s.sameFirst(a, b)
 	case len(fa) == 1 || len(fb) == 1:
-		m.first, m.wFirst = lvDiffer, differ
+		m.first, m.wFirst = lvDiffer, wFirstDiffer
 		if fa[0] == fb[0] {
-			m.first, m.wFirst = lvInitial, math.Log(mFirstInit/s.share(s.initN[fa[0]]))
+			m.first, m.wFirst = lvInitial, s.initW[fa[0]]
 		}
 	case nicknameOf(fa, fb):
-		m.first, m.wFirst = lvNickname, math.Log(mFirstNick/uNick)
-	case editDistance(fa, fb, 1) <= 1:
-		m.first, m.wFirst = lvTypo, math.Log(mFirstTypo/uTypo)
+		m.first, m.wFirst = lvNickname, wFirstNick
+	case withinOneEdit(fa, fb):
+		m.first, m.wFirst = lvTypo, wFirstTypo
 	default:
-		m.first, m.wFirst = lvDiffer, differ
+		m.first, m.wFirst = lvDiffer, wFirstDiffer
 	}
+}
+
+// sameLast is the weight of a and b agreeing on the family name: ln(m/u)
+// with u the share of people of that name, taken from a record whose own
+// name it is when there is one.
+func (s *dupScorer) sameLast(a, b names) float64 {
+	switch {
+	case a.rec != nil:
+		return a.rec.wLast
+	case b.rec != nil:
+		return b.rec.wLast
+	}
+	return math.Log(mSurname / s.share(s.lastN[a.last]))
+}
+
+// sameFirst is sameLast for the given name.
+func (s *dupScorer) sameFirst(a, b names) float64 {
+	switch {
+	case a.rec != nil:
+		return a.rec.wFirst
+	case b.rec != nil:
+		return b.rec.wFirst
+	}
+	return math.Log(mFirst / s.share(s.firstN[a.first]))
 }
 
 // explain lists the evidence of a match, strongest first.

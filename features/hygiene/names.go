@@ -219,16 +219,19 @@ func canonicalFirst(first string) []string {
 }
 
 // nicknameOf reports whether a and b are different spellings that share a
-// canonical given name (Bob and Robert, Alex and Sasha).
+// canonical given name (Bob and Robert, Alex and Sasha): whether
+// canonicalFirst(a) and canonicalFirst(b) meet, without building them.
 func nicknameOf(a, b string) bool {
 	if a == b {
 		return false
 	}
-	for _, x := range canonicalFirst(a) {
-		for _, y := range canonicalFirst(b) {
-			if x == y {
-				return true
-			}
+	ca, cb := nickIndex[a], nickIndex[b]
+	if slices.Contains(cb, a) || slices.Contains(ca, b) {
+		return true
+	}
+	for _, x := range ca {
+		if slices.Contains(cb, x) {
+			return true
 		}
 	}
 	return false
@@ -292,6 +295,32 @@ func editDistance(a, b string, max int) int {
 	}
 	n := len(rb) + 1
 	return osa(ra, rb, max, make([]int, n), make([]int, n), make([]int, n))
+}
+
+// withinOneEdit reports whether editDistance(a, b, 1) <= 1: a and b are
+// equal or one substitution, insertion, deletion or swap of neighbours
+// apart. ASCII strings are compared in one pass.
+func withinOneEdit(a, b string) bool {
+	if !isASCII(a) || !isASCII(b) {
+		return editDistance(a, b, 1) <= 1
+	}
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	i := 0
+	for i < len(b) && a[i] == b[i] {
+		i++
+	}
+	switch len(a) - len(b) {
+	case 0:
+		if i >= len(a)-1 || a[i+1:] == b[i+1:] {
+			return true // equal, or one substitution at i
+		}
+		return a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
+	case 1:
+		return a[i+1:] == b[i:]
+	}
+	return false
 }
 
 func isASCII(s string) bool {

@@ -1,6 +1,8 @@
 package hygiene
 
 import (
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -119,6 +121,50 @@ func TestDeletionsShareVariant(t *testing.T) {
 		}
 		if !shared {
 			t.Errorf("deletions of %q and %q share no variant", p[0], p[1])
+		}
+	}
+}
+
+// withinOneEdit is editDistance(a, b, 1) <= 1 in one pass: compared with
+// it on hand-picked words (with accents, which take the rune path) and on
+// every pair of a random sample of short words over a small alphabet,
+// where near misses are common.
+func TestWithinOneEdit(t *testing.T) {
+	words := []string{"", "a", "b", "ab", "ba", "abc", "acb", "bac", "abd", "abcd", "abdc", "acbd", "xbcd", "ac", "bc",
+		"aab", "aba", "aa", "aaa", "garcia", "gracia", "garcai", "garica", "garcias", "arcia", "jose", "josé", "jsoe",
+		"müller", "muller", "mueller"}
+	rng := rand.New(rand.NewPCG(1, 2)) // fixed: the sample is the same every run
+	for range 2000 {
+		b := make([]byte, rng.IntN(6))
+		for k := range b {
+			b[k] = "abc"[rng.IntN(3)]
+		}
+		words = append(words, string(b))
+	}
+	for _, a := range words {
+		for _, b := range words {
+			if got, want := withinOneEdit(a, b), editDistance(a, b, 1) <= 1; got != want {
+				t.Fatalf("withinOneEdit(%q, %q) = %v, want %v", a, b, got, want)
+			}
+		}
+	}
+}
+
+// nicknameOf is whether the canonical given names of two different
+// spellings meet.
+func TestNicknameOf(t *testing.T) {
+	names := []string{"robert", "bob", "rob", "alex", "sasha", "alexander", "alejandro", "chris", "christine", "kate",
+		"catherine", "katherine", "pat", "sam", "jo", "joe", "joseph", "johannes", "harry", "hal", "henry", "harold",
+		"ted", "theodore", "edward", "nat", "natalie", "natalia", "zz", ""}
+	for _, a := range names {
+		for _, b := range names {
+			want := false
+			for _, x := range canonicalFirst(a) {
+				want = want || a != b && slices.Contains(canonicalFirst(b), x)
+			}
+			if got := nicknameOf(a, b); got != want {
+				t.Errorf("nicknameOf(%q, %q) = %v, want %v", a, b, got, want)
+			}
 		}
 	}
 }

@@ -45,10 +45,11 @@ type Peers struct {
 	// Dims names the peer dimensions; Dim values index it.
 	Dims []string
 
-	held    []int32 // per assignment: other holders in the best group
-	dim     []int8  // per assignment: best dimension, -1 when no group had enough peers
-	jobHeld []int32 // per assignment: other holders in the job group, -1 when none
-	role    []int32 // per assignment: index of a mined role of the identity containing it, -1
+	held    []int32   // per assignment: other holders in the best group
+	dim     []int8    // per assignment: best dimension, -1 when no group had enough peers
+	jobHeld []int32   // per assignment: other holders in the job group, -1 when none
+	role    []int32   // per assignment: index of a mined role of the identity containing it, -1
+	best    []float64 // per assignment: share() so far, while computing; nil after
 
 	group [][]int32  // [dim][identity] group, -1 when none
 	size  [][]int32  // [dim][group] members
@@ -77,10 +78,12 @@ func ComputePeers(d *Data, opts OutlierOptions) *Peers {
 	p.defineGroups()
 	p.baseRates()
 	counter := make([]int32, len(d.Entitlements))
+	p.best = make([]float64, n)
 	for k := range p.Dims {
 		p.cover(k, counter)
 	}
 	p.coHolders(counter)
+	p.best = nil
 	p.roles()
 	return p
 }
@@ -214,6 +217,7 @@ func (p *Peers) cover(k int, counter []int32) {
 		}
 	}
 	isJob := p.Dims[k] == DimJob
+	alpha := float64(p.opts.MinPeers)
 	for g := range sizes {
 		peers := sizes[g] - 1
 		if int(peers) < p.opts.MinPeers {
@@ -228,13 +232,16 @@ func (p *Peers) cover(k int, counter []int32) {
 		}
 		for _, i := range mem {
 			lo, hi := d.Held(i)
+			base := p.base[p.class[i]]
 			for a := lo; a < hi; a++ {
-				h := counter[d.Assignments[a].Entitlement] - 1
+				e := d.Assignments[a].Entitlement
+				h := counter[e] - 1
 				if isJob {
 					p.jobHeld[a] = h
 				}
-				if best := p.dim[a]; best < 0 || p.smooth(a, h, peers) > p.share(a) {
-					p.held[a], p.dim[a] = h, int8(k)
+				// smooth(a, h, peers), compared with share(a) kept in best
+				if s := (float64(h) + alpha*base[e]) / (float64(peers) + alpha); p.dim[a] < 0 || s > p.best[a] {
+					p.held[a], p.dim[a], p.best[a] = h, int8(k), s
 				}
 			}
 		}
@@ -293,7 +300,7 @@ func (p *Peers) coHolders(counter []int32) {
 			continue
 		}
 		nhHolders[as.Entitlement]++
-		if p.share(int32(a)) < p.opts.MaxCoverage {
+		if p.best[a] < p.opts.MaxCoverage {
 			byEnt[as.Entitlement] = append(byEnt[as.Entitlement], int32(a))
 		}
 	}
@@ -328,9 +335,9 @@ func (p *Peers) coHolders(counter []int32) {
 					continue
 				}
 				h := counter[f.Entitlement] - 1 // holders of f, other than i, holding e
-				if p.smooth(a, h, peers) > p.share(a) {
+				if s := p.smooth(a, h, peers); s > p.best[a] {
 					p.co[a] = coHolder{f.Entitlement, peers}
-					p.held[a], p.dim[a] = h, coDim
+					p.held[a], p.dim[a], p.best[a] = h, coDim, s
 				}
 			}
 		}

@@ -53,21 +53,28 @@ func Run(d *Data, opts Options) *Report {
 		panic(fmt.Sprintf("hygiene: periods must be positive: %+v", opts))
 	}
 	rep := &Report{AsOf: d.AsOf, Warnings: slices.Clone(d.Warnings)}
+	selected := func(name string) bool { return opts.Checks == nil || slices.Contains(opts.Checks, name) }
 	// Duplicate detection is the costliest check and independent of the
 	// others: it runs on its own goroutine with its own checker.
 	dup := &checker{d: d, opts: opts}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if opts.Checks == nil || slices.Contains(opts.Checks, CheckDuplicateIdentity) {
+		if selected(CheckDuplicateIdentity) {
 			dup.st = &CheckStats{Check: CheckDuplicateIdentity}
 			dup.duplicateIdentities()
 		}
 	}()
 	c := &checker{d: d, opts: opts, dormantApp: map[identityApp]bool{}}
+	// Peer coverage, which the last checks need, is computed meanwhile
+	// too.
+	if selected(CheckOutlierAccess) || selected(CheckPrivilegedNoRole) && len(d.Roles) > 0 {
+		c.pending = make(chan *Peers, 1)
+		go func() { c.pending <- ComputePeers(d, opts.Outliers) }()
+	}
 	stats := map[string]CheckStats{}
 	for _, cf := range checkFuncs {
-		if cf.name == CheckDuplicateIdentity || opts.Checks != nil && !slices.Contains(opts.Checks, cf.name) {
+		if cf.name == CheckDuplicateIdentity || !selected(cf.name) {
 			continue
 		}
 		c.st = &CheckStats{Check: cf.name}
@@ -75,6 +82,9 @@ func Run(d *Data, opts Options) *Report {
 		stats[cf.name] = *c.st
 	}
 	<-done
+	if c.pending != nil {
+		<-c.pending // not needed after all
+	}
 	if dup.st != nil {
 		stats[CheckDuplicateIdentity] = *dup.st
 	}

@@ -128,26 +128,48 @@ func Prepare(d *hygiene.Data, rep *hygiene.Report, opts Options) *Campaign {
 		v.attachFindings(rep)
 		c.Duplicates = rep.Duplicates
 	}
+	// Route every item first, so that each packet's items are allocated
+	// once at their final size (millions of items).
 	byReviewer := map[string]*Packet{}
+	index := map[string]int32{} // reviewer → packets
+	var packets []*Packet
 	route := newRouter(d, opts.By)
+	packetOf := make([]int32, len(d.Assignments)) // index into packets, -1 when not reviewed
+	sizes := []int{}
 	for a := range d.Assignments {
 		as := &d.Assignments[a]
+		packetOf[a] = -1
 		if as.Source == hygiene.SourceBirthright && !opts.IncludeBirthright {
 			continue
 		}
-		item := v.item(int32(a))
 		reviewer, note := route.reviewer(as.Identity, as.Entitlement)
-		p := byReviewer[reviewer]
-		if p == nil {
-			p = &Packet{Reviewer: reviewer, Counts: map[string]int{}}
-			if k, ok := d.IdentityIndex(reviewer); ok {
-				p.Name = d.Identities[k].Name
+		k, ok := index[reviewer]
+		if !ok {
+			p := &Packet{Reviewer: reviewer, Counts: map[string]int{}}
+			if i, ok := d.IdentityIndex(reviewer); ok {
+				p.Name = d.Identities[i].Name
 			}
 			byReviewer[reviewer] = p
+			k = int32(len(packets))
+			index[reviewer] = k
+			packets = append(packets, p)
+			sizes = append(sizes, 0)
 		}
-		if note != "" && !slices.Contains(p.Notes, note) {
+		if p := packets[k]; note != "" && !slices.Contains(p.Notes, note) {
 			p.Notes = append(p.Notes, note)
 		}
+		packetOf[a] = k
+		sizes[k]++
+	}
+	for k, p := range packets {
+		p.Items = make([]Item, 0, sizes[k])
+	}
+	for a, k := range packetOf {
+		if k < 0 {
+			continue
+		}
+		item := v.item(int32(a))
+		p := packets[k]
 		p.Items = append(p.Items, item)
 		p.Counts[item.Group]++
 		c.Totals[item.Group]++
