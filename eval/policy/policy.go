@@ -34,6 +34,9 @@ type File struct {
 	DefaultRisk     string  `json:"default_risk"`
 	Scheme          string  `json:"backtest"`
 	Seed            uint64  `json:"seed"`
+	// MaxDecisions is the bound on the most recent decisions the model is
+	// trained on (score.Training); 0 means all.
+	MaxDecisions int `json:"max_decisions,omitempty"`
 
 	Tiers []Tier `json:"tiers"`
 	// Calibration maps raw model scores to probabilities of approval:

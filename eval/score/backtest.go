@@ -26,6 +26,10 @@ type BacktestOptions struct {
 	// MinTrain is the least number of decisions a rolling window's
 	// training set must hold.
 	MinTrain int
+	// MaxDecisions bounds the history replayed to the most recent decided
+	// requests (see Training), so a backtest's cost stays bounded as the
+	// history grows; 0 replays all of it.
+	MaxDecisions int
 	// Model configures the model of every fold or window.
 	Model model.Options
 	// Thresholds configures the per-tier threshold selection.
@@ -38,13 +42,14 @@ type BacktestOptions struct {
 
 // DefaultBacktestOptions are the settings of rolemine evaluate.
 var DefaultBacktestOptions = BacktestOptions{
-	Folds:      5,
-	Windows:    4,
-	MinTrain:   500,
-	Model:      model.DefaultOptions,
-	Thresholds: eval.DefaultThresholdOptions,
-	Bins:       10,
-	Seed:       1,
+	Folds:        5,
+	Windows:      4,
+	MinTrain:     500,
+	MaxDecisions: 30000,
+	Model:        model.DefaultOptions,
+	Thresholds:   eval.DefaultThresholdOptions,
+	Bins:         10,
+	Seed:         1,
 }
 
 // Backtest is the outcome of replaying history: held-out scores for the
@@ -81,12 +86,7 @@ func RunBacktest(ctx context.Context, f *Featurizer, reqs []Request, opts Backte
 	if f == nil {
 		panic("score: RunBacktest with a nil featurizer")
 	}
-	var decided []Request
-	for _, r := range reqs {
-		if r.Decided() {
-			decided = append(decided, r)
-		}
-	}
+	decided := Training(reqs, opts.MaxDecisions)
 	if len(decided) < 2*opts.Thresholds.MinApproved {
 		return nil, fmt.Errorf("score: %d decided requests: too few to backtest (want at least %d)", len(decided), 2*opts.Thresholds.MinApproved)
 	}
@@ -111,6 +111,23 @@ func RunBacktest(ctx context.Context, f *Featurizer, reqs []Request, opts Backte
 		return nil, err
 	}
 	return b, b.measure(opts)
+}
+
+// Training returns the decided requests among reqs, in order, keeping only
+// the last max of them when max > 0: with reqs ordered by request time, the
+// most recent decisions. A backtest and every refit of its policy's model
+// train on the same selection.
+func Training(reqs []Request, max int) []Request {
+	var decided []Request
+	for _, r := range reqs {
+		if r.Decided() {
+			decided = append(decided, r)
+		}
+	}
+	if max > 0 && len(decided) > max {
+		decided = decided[len(decided)-max:]
+	}
+	return decided
 }
 
 // AsOf is the time a decided request's signals are computed at: its
