@@ -34,13 +34,22 @@ pure:
 demo: build
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
 	$(BIN) generate --identities 20000 --entitlements 5000 --seed 1 --out $(DEMO)/data
-	$(BIN) ingest --db $(DEMO)/rolemine.duckdb $(DEMO)/data
-	$(BIN) mine --db $(DEMO)/rolemine.duckdb --out $(DEMO)/roles
-	$(BIN) evaluate --db $(DEMO)/rolemine.duckdb --policy-out $(DEMO)/policy.json --out $(DEMO)/evaluation
-	$(BIN) triage --db $(DEMO)/rolemine.duckdb --policy $(DEMO)/policy.json --out $(DEMO)/triage
+	$(BIN) run --db $(DEMO)/rolemine.duckdb --input $(DEMO)/data --out $(DEMO)/nightly
+	# The next night: the reviewers' verdicts arrive with the extracts.
+	mkdir -p $(DEMO)/night2 && cp $(DEMO)/data/*.csv $(DEMO)/night2/
+	$(BIN) simulate --db $(DEMO)/rolemine.duckdb --org $(DEMO)/data --out $(DEMO)/night2/outcomes.csv
+	$(BIN) run --db $(DEMO)/rolemine.duckdb --input $(DEMO)/night2 --out $(DEMO)/nightly
 	$(BIN) hygiene --db $(DEMO)/rolemine.duckdb --out $(DEMO)/hygiene
 	$(BIN) review --db $(DEMO)/rolemine.duckdb --out $(DEMO)/review
-	$(BIN) status --db $(DEMO)/rolemine.duckdb
+	$(BIN) runs --db $(DEMO)/rolemine.duckdb
+	$(BIN) report --db $(DEMO)/rolemine.duckdb --out $(DEMO)/report.html
+	mkdir -p $(DEMO)/notebooks
+	for nb in notebooks/*.md; do \
+		$(BIN) notebook run --db $(DEMO)/rolemine.duckdb --out $(DEMO)/notebooks/$$(basename $$nb .md).html $$nb || exit 1; \
+	done
+	@echo "nightly batch: $(DEMO)/nightly/latest"
+	@echo "report:        $(DEMO)/report.html"
+	@for nb in notebooks/*.md; do echo "notebook:      $(DEMO)/notebooks/$$(basename $$nb .md).html"; done
 
 # bench: the performance figures quoted in the README (large sizes; minutes).
 bench:

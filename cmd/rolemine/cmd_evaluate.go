@@ -29,6 +29,7 @@ type evaluateOptions struct {
 	ValidDays       int
 	Out             string
 	Folds           int
+	MaxDecisions    int
 	Seed            uint64
 }
 
@@ -43,6 +44,7 @@ func (o *evaluateOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.ValidDays, "valid-days", 30, "days until the policy expires and triage refuses it")
 	fs.StringVar(&o.Out, "out", "", "directory for the evaluation report (evaluation.json, thresholds.csv, false_approvals.csv, false_escalations.csv)")
 	fs.IntVar(&o.Folds, "folds", d.Folds, "k of k-fold cross-validation when requests have no timestamps")
+	fs.IntVar(&o.MaxDecisions, "max-decisions", d.MaxDecisions, "train on the most recent N decisions only (0: all); triage refits on the same")
 	fs.Uint64Var(&o.Seed, "seed", d.Seed, "random seed")
 }
 
@@ -65,14 +67,14 @@ reaches --target-precision; the result is the policy file triage applies.`,
 
 func (o evaluateOptions) backtestOptions() (score.BacktestOptions, error) {
 	opts := score.DefaultBacktestOptions
-	if !(o.TargetPrecision > 0 && o.TargetPrecision < 1) || !(o.Confidence > 0 && o.Confidence < 1) || o.MinDecisions < 1 || o.Folds < 2 || o.ValidDays < 1 {
-		return opts, usagef("evaluate: --target-precision and --confidence must be in (0,1), --min-decisions and --valid-days at least 1, --folds at least 2")
+	if !(o.TargetPrecision > 0 && o.TargetPrecision < 1) || !(o.Confidence > 0 && o.Confidence < 1) || o.MinDecisions < 1 || o.Folds < 2 || o.ValidDays < 1 || o.MaxDecisions < 0 {
+		return opts, usagef("evaluate: --target-precision and --confidence must be in (0,1), --min-decisions and --valid-days at least 1, --folds at least 2, --max-decisions not negative")
 	}
 	if schema.RiskRank(o.DefaultRisk) < 0 {
 		return opts, usagef("evaluate: --default-risk %q: want one of low, medium, high, critical", o.DefaultRisk)
 	}
 	opts.Thresholds = eval.ThresholdOptions{TargetPrecision: o.TargetPrecision, Confidence: o.Confidence, MinApproved: o.MinDecisions}
-	opts.Folds, opts.Seed = o.Folds, o.Seed
+	opts.Folds, opts.Seed, opts.MaxDecisions = o.Folds, o.Seed, o.MaxDecisions
 	return opts, nil
 }
 
@@ -89,7 +91,7 @@ func runEvaluate(ctx context.Context, e *env, o evaluateOptions, args []string) 
 		return err
 	}
 	defer store.Close()
-	start := time.Now()
+	start := e.batch.now()
 	snapshot, err := store.LatestSnapshot(ctx)
 	if err != nil {
 		return err
@@ -113,6 +115,7 @@ func runEvaluate(ctx context.Context, e *env, o evaluateOptions, args []string) 
 		}
 	}
 	pol := policy.New(bt, src, opts.Thresholds, o.DefaultRisk, o.Seed, start, time.Duration(o.ValidDays)*24*time.Hour)
+	pol.MaxDecisions = opts.MaxDecisions
 	pol.Seal()
 	printEvaluation(e, bt, pol)
 	if o.PolicyOut != "" {
@@ -121,12 +124,17 @@ func runEvaluate(ctx context.Context, e *env, o evaluateOptions, args []string) 
 		}
 		e.logf("wrote policy %s to %s", pol.ID, o.PolicyOut)
 	}
+	if e.batch.PolicyDir != "" {
+		if err := pol.Write(filepath.Join(e.batch.PolicyDir, pol.ID+".json")); err != nil {
+			return err
+		}
+	}
 	if o.Out != "" {
 		if err := writeEvaluation(o.Out, bt, pol); err != nil {
 			return err
 		}
 	}
-	return storeEvaluation(ctx, store, snapshot, start, o, bt, pol)
+	return storeEvaluation(ctx, store, snapshot, start, e.batch.ID, o, bt, pol)
 }
 
 // prepareScoring loads the requests known at snapshot and the featurizer of
@@ -243,9 +251,11 @@ func routeName(auto bool) string {
 
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 
-// storeEvaluation records the run and its headline metrics.
-func storeEvaluation(ctx context.Context, store *datasets.Store, snapshot int64, start time.Time, o evaluateOptions, bt *score.Backtest, pol *policy.File) error {
-	run := &datasets.Run{Command: "evaluate", SnapshotID: snapshot, StartedAt: start, Parameters: o}
+// storeEvaluation records the run, its headline metrics, the backtest's
+// curves (threshold sweep, reliability, ROC; overall and per risk tier) and
+// the policy's tiers, in one transaction.
+func storeEvaluation(ctx context.Context, store *datasets.Store, snapshot int64, start time.Time, batch string, o evaluateOptions, bt *score.Backtest, pol *policy.File) error {
+	run := &datasets.Run{Command: "evaluate", SnapshotID: snapshot, StartedAt: start, Parameters: o, Batch: batch}
 	s := bt.Overall.Overall
 	summary := map[string]any{"policy_id": pol.ID, "backtest": bt.Scheme, "held_out": s.N, "roc_auc": s.ROCAUC,
 		"pr_auc": s.PRAUC, "brier": s.Brier, "ece": s.ECE, "tiers": pol.Tiers}
@@ -258,6 +268,6 @@ func storeEvaluation(ctx context.Context, store *datasets.Store, snapshot int64,
 				return err
 			}
 		}
-		return nil
+		return storeCurves(tx, run.ID, bt, pol)
 	})
 }

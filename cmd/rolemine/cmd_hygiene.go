@@ -84,14 +84,10 @@ func (o hygieneOptions) options() (hygiene.Options, error) {
 		}
 	}
 	opts.Checks = o.Checks
-	for _, p := range []struct {
-		name string
-		v    int
-	}{{"--dormant-days", o.DormantDays}, {"--unused-days", o.UnusedDays}, {"--rotation-days", o.RotationDays},
-		{"--certification-days", o.CertificationDays}, {"--min-peers", o.MinPeers}} {
-		if p.v <= 0 {
-			return opts, usagef("hygiene: %s must be positive", p.name)
-		}
+	err := positive("hygiene", intFlag{"--dormant-days", o.DormantDays}, intFlag{"--unused-days", o.UnusedDays},
+		intFlag{"--rotation-days", o.RotationDays}, intFlag{"--certification-days", o.CertificationDays}, intFlag{"--min-peers", o.MinPeers})
+	if err != nil {
+		return opts, err
 	}
 	opts.DormantDays, opts.UnusedDays, opts.RotationDays = o.DormantDays, o.UnusedDays, o.RotationDays
 	opts.CertificationDays, opts.CertifyBirthright = o.CertificationDays, o.CertifyBirthright
@@ -106,23 +102,58 @@ func (o hygieneOptions) options() (hygiene.Options, error) {
 			opts.RotationByKind[strings.ToLower(k)] = n
 		}
 	}
-	if o.MinConfidence <= 0 || o.MinConfidence >= 1 {
-		return opts, usagef("hygiene: --duplicate-confidence must be in (0, 1)")
+	if err := openUnit("hygiene", "--duplicate-confidence", o.MinConfidence); err != nil {
+		return opts, err
 	}
-	if o.MaxCoverage <= 0 || o.MaxCoverage >= 1 {
-		return opts, usagef("hygiene: --outlier-share must be in (0, 1)")
+	if err := openUnit("hygiene", "--outlier-share", o.MaxCoverage); err != nil {
+		return opts, err
 	}
 	opts.Duplicates.MinConfidence = o.MinConfidence
 	opts.Outliers.MaxCoverage, opts.Outliers.MinPeers, opts.Outliers.Attributes = o.MaxCoverage, o.MinPeers, o.PeerAttributes
 	return opts, nil
 }
 
-func runHygiene(ctx context.Context, e *env, o hygieneOptions, args []string) error {
-	if len(args) > 0 {
-		return usagef("hygiene: unexpected arguments %q", args)
+// intFlag is an integer flag's name and value, for positive.
+type intFlag struct {
+	name string
+	v    int
+}
+
+// positive returns a usage error of command cmd for the first flag that
+// is not positive.
+func positive(cmd string, flags ...intFlag) error {
+	for _, f := range flags {
+		if f.v <= 0 {
+			return usagef("%s: %s must be positive", cmd, f.name)
+		}
 	}
-	if o.Out == "" {
-		return usagef("hygiene: --out DIR is required")
+	return nil
+}
+
+// openUnit returns a usage error of command cmd when flag's value v is not
+// in (0, 1).
+func openUnit(cmd, flag string, v float64) error {
+	if v <= 0 || v >= 1 {
+		return usagef("%s: %s must be in (0, 1)", cmd, flag)
+	}
+	return nil
+}
+
+// checkOutArgs checks what hygiene and review both require: no arguments
+// and an --out directory.
+func checkOutArgs(cmd, out string, args []string) error {
+	if len(args) > 0 {
+		return usagef("%s: unexpected arguments %q", cmd, args)
+	}
+	if out == "" {
+		return usagef("%s: --out DIR is required", cmd)
+	}
+	return nil
+}
+
+func runHygiene(ctx context.Context, e *env, o hygieneOptions, args []string) error {
+	if err := checkOutArgs("hygiene", o.Out, args); err != nil {
+		return err
 	}
 	opts, err := o.options()
 	if err != nil {
@@ -156,13 +187,35 @@ func runHygiene(ctx context.Context, e *env, o hygieneOptions, args []string) er
 		out.Truth = truth.Evaluate(rep)
 	}
 	printHygiene(e, rep, &out)
-	if err := e.run("writing", func() error { return writeHygieneFiles(o.Out, rep, &out) }); err != nil {
+	// The files are written while the findings are stored; the run is
+	// committed only once they are written.
+	written := writeInBackground(func() error { return writeHygieneFiles(o.Out, rep, &out) })
+	run := &datasets.Run{Command: "hygiene", SnapshotID: snapshot, StartedAt: start,
+		Parameters: map[string]any{"as_of": out.AsOf, "options": opts}}
+	err = e.run("writing and storing", func() error { return storeHygiene(ctx, store, run, rep, &out, written) })
+	if werr := written(); werr != nil {
+		return werr
+	}
+	if err != nil {
 		return err
 	}
 	e.logf("wrote %s", filepath.Join(o.Out, "findings.csv"))
-	run := &datasets.Run{Command: "hygiene", SnapshotID: snapshot, StartedAt: start,
-		Parameters: map[string]any{"as_of": out.AsOf, "options": opts}}
-	return e.run("storing", func() error { return storeHygiene(ctx, store, run, rep, &out) })
+	return nil
+}
+
+// writeInBackground runs write on its own goroutine and returns a function
+// that waits for it and returns its error (every call returns the same).
+func writeInBackground(write func() error) func() error {
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		err = write()
+	}()
+	return func() error {
+		<-done
+		return err
+	}
 }
 
 // hygieneSummary is summary.json.
@@ -299,7 +352,9 @@ const hygieneTable = `CREATE TABLE IF NOT EXISTS hygiene_findings (
 
 // storeHygiene records the run, its findings and per-check metrics in one
 // transaction.
-func storeHygiene(ctx context.Context, store *datasets.Store, run *datasets.Run, rep *hygiene.Report, out *hygieneSummary) error {
+// written is called last, inside the transaction: an error from it rolls
+// the run back.
+func storeHygiene(ctx context.Context, store *datasets.Store, run *datasets.Run, rep *hygiene.Report, out *hygieneSummary, written func() error) error {
 	return store.Write(ctx, func(tx *datasets.Tx) error {
 		if err := tx.Exec(hygieneTable); err != nil {
 			return err
@@ -308,10 +363,14 @@ func storeHygiene(ctx context.Context, store *datasets.Store, run *datasets.Run,
 			return err
 		}
 		err := tx.Append("hygiene_findings", func(add func(...driver.Value) error) error {
+			words := boxes{} // check names, severities, types and next steps repeat
+			row := make([]driver.Value, 10)
+			row[0] = run.ID
 			for k := range rep.Findings {
 				f := &rep.Findings[k]
-				if err := add(run.ID, f.Check, string(f.Severity), f.SubjectType, f.SubjectID, f.RelatedType, f.RelatedID,
-					f.Confidence, f.Evidence, f.NextStep); err != nil {
+				row[1], row[2], row[3], row[4] = words.box(f.Check), words.box(string(f.Severity)), words.box(f.SubjectType), f.SubjectID
+				row[5], row[6], row[7], row[8], row[9] = words.box(f.RelatedType), f.RelatedID, f.Confidence, f.Evidence, words.box(f.NextStep)
+				if err := add(row...); err != nil {
 					return err
 				}
 			}
@@ -320,7 +379,7 @@ func storeHygiene(ctx context.Context, store *datasets.Store, run *datasets.Run,
 		if err != nil {
 			return err
 		}
-		return tx.Append("metrics", func(add func(...driver.Value) error) error {
+		err = tx.Append("metrics", func(add func(...driver.Value) error) error {
 			for _, s := range rep.Stats {
 				if err := add(run.ID, "findings."+s.Check, float64(s.Findings)); err != nil {
 					return err
@@ -343,7 +402,24 @@ func storeHygiene(ctx context.Context, store *datasets.Store, run *datasets.Run,
 			}
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		return written()
 	})
+}
+
+// boxes holds strings boxed as driver.Value, so that a value repeated over
+// millions of appended rows is boxed once.
+type boxes map[string]driver.Value
+
+func (b boxes) box(s string) driver.Value {
+	v, ok := b[s]
+	if !ok {
+		v = s
+		b[s] = v
+	}
+	return v
 }
 
 func toFloat(v any) (float64, bool) {

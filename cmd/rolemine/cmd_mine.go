@@ -36,7 +36,7 @@ func (o *mineOptions) AddFlags(fs *pflag.FlagSet) {
 	dbFlag(fs, &o.DB)
 	fs.StringVar(&o.Input, "input", "", "mine an assignment file directly instead of the database")
 	fs.StringVar(&o.Format, "format", "", "format of --input: pairs|csv|tsv|parquet|jsonl (default: from the file name)")
-	fs.StringVar(&o.Out, "out", "", "directory for roles.csv, role_entitlements.csv, role_members.csv, exceptions.csv, metrics.json")
+	fs.StringVar(&o.Out, "out", "", "directory for roles.csv, role_entitlements.csv, role_members.csv, exceptions.csv, role_changes.csv, metrics.json")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed")
 	fs.StringVar(&o.Objective, "objective", "", "exact mining: roles (fewest roles) or wsc (lowest weighted structural complexity)")
 	fs.StringVar(&o.Method, "method", d.Method.String(), "noise-tolerant mining: cluster (co-occurrence clusters) or asso (Boolean matrix factorisation)")
@@ -63,7 +63,14 @@ leaves what they do not cover as explicit exceptions; nobody is granted
 anything they do not hold unless --max-over-assignment allows it, and then every
 such grant is listed. With --objective the roles reproduce every identity's
 access exactly, with the fewest roles (roles) or the lowest weighted structural
-complexity (wsc), and a proven lower bound is printed beside the result.`,
+complexity (wsc), and a proven lower bound is printed beside the result.
+
+Role ids stay stable across runs on one database: each role is matched to
+the roles of the previous mine run by the Jaccard similarity of their
+entitlements (at least 0.5), keeps the id of the role it continues and is
+reported unchanged or drifted; other roles are added with ids never issued
+before, and previous roles without a successor are removed. The lineage is
+stored in role_changes and written to role_changes.csv.`,
 		flags: func() *pflag.FlagSet { fs := newFlagSet("mine"); o = mineOptions{}; o.AddFlags(fs); return fs },
 		run:   func(ctx context.Context, e *env, args []string) error { return runMine(ctx, e, o, args) },
 	}
@@ -100,7 +107,11 @@ func runMine(ctx context.Context, e *env, o mineOptions, args []string) error {
 		return err
 	}
 	wall := time.Since(start)
-	out := newMiningOutput(res, attrs, risk, wall, params)
+	prev, err := loadPreviousRoles(ctx, store, m)
+	if err != nil {
+		return err
+	}
+	out := newMiningOutput(res, attrs, risk, wall, params, prev)
 	if o.Generalisation {
 		err := e.run("measuring generalisation", func() error {
 			g, err := mining.Generalisation(ctx, m, attrs, miner, mining.DefaultGeneralisationOptions, rand.NewPCG(o.Seed, 7))
@@ -121,7 +132,7 @@ func runMine(ctx context.Context, e *env, o mineOptions, args []string) error {
 	if o.Input != "" {
 		return nil // the in-memory store of --input is not kept
 	}
-	return out.store(ctx, store, snapshot, start)
+	return out.store(ctx, store, snapshot, start, e.batch.ID)
 }
 
 // miner returns the mining function the flags select, and its parameters

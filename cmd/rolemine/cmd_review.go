@@ -65,14 +65,14 @@ func (o reviewOptions) options() (review.Options, error) {
 	if o.By != review.ByManager && o.By != review.ByOwner {
 		return opts, usagef("review: --by must be manager or owner, not %q", o.By)
 	}
-	if o.UnusedDays <= 0 {
-		return opts, usagef("review: --unused-days must be positive")
+	if err := positive("review", intFlag{"--unused-days", o.UnusedDays}); err != nil {
+		return opts, err
 	}
 	if o.RoutineConfidence <= 0 || o.RoutineConfidence > 1 {
 		return opts, usagef("review: --routine-confidence must be in (0, 1]")
 	}
-	if o.MaxCoverage <= 0 || o.MaxCoverage >= 1 {
-		return opts, usagef("review: --outlier-share must be in (0, 1)")
+	if err := openUnit("review", "--outlier-share", o.MaxCoverage); err != nil {
+		return opts, err
 	}
 	opts.By, opts.IncludeBirthright, opts.UnusedDays, opts.RoutineConfidence = o.By, o.IncludeBirthright, o.UnusedDays, o.RoutineConfidence
 	opts.Outliers.MaxCoverage, opts.Outliers.Attributes = o.MaxCoverage, o.PeerAttributes
@@ -80,11 +80,8 @@ func (o reviewOptions) options() (review.Options, error) {
 }
 
 func runReview(ctx context.Context, e *env, o reviewOptions, args []string) error {
-	if len(args) > 0 {
-		return usagef("review: unexpected arguments %q", args)
-	}
-	if o.Out == "" {
-		return usagef("review: --out DIR is required")
+	if err := checkOutArgs("review", o.Out, args); err != nil {
+		return err
 	}
 	opts, err := o.options()
 	if err != nil {
@@ -116,30 +113,48 @@ func runReview(ctx context.Context, e *env, o reviewOptions, args []string) erro
 			replay = review.RunReplay(d, opts)
 		}
 	}()
-	hopts := hygiene.DefaultOptions
-	hopts.Checks = []string{hygiene.CheckDuplicateIdentity, hygiene.CheckDormantAccount, hygiene.CheckNonHumanOwner}
 	var camp *review.Campaign
-	err = e.run("preparing packets", func() error {
+	e.run("preparing packets", func() error {
+		// Peer coverage and the hygiene checks are independent: both
+		// run at once (the outlier check is not run, so the report has
+		// no peers of its own).
+		peers := make(chan *hygiene.Peers, 1)
+		go func() { peers <- hygiene.ComputePeers(d, opts.Outliers) }()
+		hopts := hygiene.DefaultOptions
+		hopts.Checks = []string{hygiene.CheckDuplicateIdentity, hygiene.CheckDormantAccount, hygiene.CheckNonHumanOwner}
 		rep := hygiene.Run(d, hopts)
+		rep.Peers = <-peers
 		camp = review.Prepare(d, rep, opts)
 		camp.Warnings = append(camp.Warnings, rep.Warnings...)
-		return camp.WritePackets(o.Out)
+		return nil
+	})
+	// The packets, which do not depend on the replay, are written while it
+	// ends and while the items are stored; the run is committed only once
+	// every file is written. Only the writer touches camp.Warnings until
+	// it is done.
+	written := writeInBackground(func() error {
+		if err := camp.WritePackets(o.Out); err != nil {
+			return err
+		}
+		<-replayed
+		if replay != nil && len(replay.Campaigns) == 0 {
+			camp.Warnings = append(camp.Warnings, "no past certification decisions: the suggestions could not be measured")
+		}
+		return camp.WriteSummary(o.Out, replay)
 	})
 	<-replayed
+	run := &datasets.Run{Command: "review", SnapshotID: snapshot, StartedAt: start,
+		Parameters: map[string]any{"as_of": formatAsOf(d.AsOf), "options": opts}}
+	err = e.run("writing and storing", func() error { return storeReview(ctx, store, run, camp, replay, written) })
+	if werr := written(); werr != nil {
+		return werr
+	}
 	if err != nil {
-		return err
-	}
-	if replay != nil && len(replay.Campaigns) == 0 {
-		camp.Warnings = append(camp.Warnings, "no past certification decisions: the suggestions could not be measured")
-	}
-	if err := camp.WriteSummary(o.Out, replay); err != nil {
 		return err
 	}
 	printReview(e, camp, replay)
 	e.logf("wrote %d packets and %s", len(camp.Packets), filepath.Join(o.Out, "summary.html"))
-	run := &datasets.Run{Command: "review", SnapshotID: snapshot, StartedAt: start,
-		Parameters: map[string]any{"as_of": formatAsOf(d.AsOf), "options": opts}}
-	return e.run("storing", func() error { return storeReview(ctx, store, run, camp, replay) })
+	return nil
 }
 
 func printReview(e *env, c *review.Campaign, r *review.Replay) {
@@ -188,7 +203,9 @@ const reviewTable = `CREATE TABLE IF NOT EXISTS review_items (
 
 // storeReview records the run, every item's suggestion and the replay
 // metrics in one transaction.
-func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, c *review.Campaign, r *review.Replay) error {
+// written is called last, inside the transaction: an error from it rolls
+// the run back.
+func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, c *review.Campaign, r *review.Replay, written func() error) error {
 	d := c.Data
 	summary := map[string]any{"totals": c.Totals}
 	if r != nil {
@@ -202,23 +219,34 @@ func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, 
 			return err
 		}
 		err := tx.Append("review_items", func(add func(...driver.Value) error) error {
+			// Values are boxed once per identity, entitlement and word,
+			// and the row is reused: millions of rows.
+			ids, ents := make([]driver.Value, len(d.Identities)), make([]driver.Value, len(d.Entitlements))
+			words := boxes{}
+			row := make([]driver.Value, 8)
+			row[0] = run.ID
 			for _, p := range c.Packets {
-				var reviewer driver.Value
+				row[1] = nil
 				if p.Reviewer != review.Unassigned {
-					reviewer = p.Reviewer
+					row[1] = p.Reviewer
 				}
 				for k := range p.Items {
 					it := &p.Items[k]
-					var conf driver.Value
+					if ids[it.Identity] == nil {
+						ids[it.Identity] = d.Identities[it.Identity].ID
+					}
+					if ents[it.Entitlement] == nil {
+						ents[it.Entitlement] = d.Entitlements[it.Entitlement].ID
+					}
+					row[2], row[3], row[4], row[6] = ids[it.Identity], ents[it.Entitlement], words.box(it.Suggestion), words.box(it.Group)
+					row[5], row[7] = nil, nil
 					if it.Suggestion != review.Decide {
-						conf = it.Confidence
+						row[5] = it.Confidence
 					}
-					var lean driver.Value
 					if it.Lean != "" {
-						lean = it.Lean
+						row[7] = words.box(it.Lean)
 					}
-					if err := add(run.ID, reviewer, d.Identities[it.Identity].ID, d.Entitlements[it.Entitlement].ID,
-						it.Suggestion, conf, it.Group, lean); err != nil {
+					if err := add(row...); err != nil {
 						return err
 					}
 				}
@@ -228,7 +256,7 @@ func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, 
 		if err != nil {
 			return err
 		}
-		return tx.Append("metrics", func(add func(...driver.Value) error) error {
+		err = tx.Append("metrics", func(add func(...driver.Value) error) error {
 			for k, v := range c.Totals {
 				if err := add(run.ID, "items."+k, float64(v)); err != nil {
 					return err
@@ -247,5 +275,9 @@ func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, 
 			}
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		return written()
 	})
 }

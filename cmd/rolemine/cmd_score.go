@@ -79,13 +79,17 @@ func runScore(ctx context.Context, e *env, o scoreOptions, args []string) error 
 		}
 		s.feat.Bind(reqs)
 	}
+	lastUse, err := loadLastUse(ctx, store, reqs)
+	if err != nil {
+		return err
+	}
 	xs := s.feat.Instances(reqs, func(int) int64 { return features.Now })
 	raw := s.model.ScoreTo(nil, xs)
 	header := []string{"request_id", "identity_id", "entitlement_id", "tier", "score", "raw_score", "evidence"}
 	err = writeCSVFile(o.Out, header, func(yield func([]string)) {
 		for k, r := range reqs {
 			yield([]string{r.ID, r.Identity, r.Entitlement, r.Tier, strconv.FormatFloat(pol.Probability(raw[k]), 'f', 4, 64),
-				strconv.FormatFloat(raw[k], 'f', 4, 64), strings.Join(s.evidence(xs[k], r), "; ")})
+				strconv.FormatFloat(raw[k], 'f', 4, 64), strings.Join(s.evidence(s.model.Explain(xs[k], 3).Reasons, r, lastUse), "; ")})
 		}
 	})
 	if err != nil {

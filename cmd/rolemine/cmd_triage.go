@@ -20,19 +20,24 @@ import (
 	"rolemine/eval/model"
 	"rolemine/eval/policy"
 	"rolemine/eval/score"
+	"rolemine/eval/triage"
 	"rolemine/features"
 )
 
 type triageOptions struct {
-	DB     string
-	Policy string
-	Out    string
+	DB      string
+	Policy  string
+	Out     string
+	QAShare float64
+	Seed    uint64
 }
 
 func (o *triageOptions) AddFlags(fs *pflag.FlagSet) {
 	dbFlag(fs, &o.DB)
 	fs.StringVar(&o.Policy, "policy", "", "policy file written by rolemine evaluate (required)")
 	fs.StringVar(&o.Out, "out", "", "directory for decisions.csv and decisions.jsonl (required)")
+	fs.Float64Var(&o.QAShare, "qa-share", triage.DefaultQAShare, "share of auto-approvals also sent to human quality review")
+	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the quality-review sample")
 }
 
 func triageCommand() *command {
@@ -44,8 +49,13 @@ func triageCommand() *command {
 review (a human decides, with evidence) or escalate. Nothing high or critical
 risk, privileged, conflicting with a separation-of-duties rule, outside the
 catalogue, or for an unknown or departed requester is ever auto-approved. The
-policy must be unexpired and built on this database. rolemine grants nothing:
-it writes decisions for the workflow system to act on.`,
+policy must be unexpired and built on this database, and tiers the circuit
+breaker suspended (rolemine outcomes) are not auto-approved. A share of
+auto-approvals (--qa-share, reproducible by --seed) is also sent to human
+quality review. Decisions are stored in the triage_decisions table, appended
+to the hash-chained decision log, and written to DIR/decisions.csv and
+DIR/decisions.jsonl. rolemine grants nothing: it writes decisions for the
+workflow system to act on.`,
 		flags: func() *pflag.FlagSet { fs := newFlagSet("triage"); o = triageOptions{}; o.AddFlags(fs); return fs },
 		run:   func(ctx context.Context, e *env, args []string) error { return runTriage(ctx, e, o, args) },
 	}
@@ -53,21 +63,27 @@ it writes decisions for the workflow system to act on.`,
 
 // routed is one triaged request.
 type routed struct {
-	ID       string       `json:"request_id"`
-	Identity string       `json:"identity_id"`
-	Ent      string       `json:"entitlement_id"`
-	Route    policy.Route `json:"route"`
-	Score    float64      `json:"score"`
-	Rule     string       `json:"rule"`
-	Reason   string       `json:"reason"`
-	Tier     string       `json:"tier"`
-	PolicyID string       `json:"policy_id"`
-	Evidence []string     `json:"evidence"`
+	ID          string       `json:"request_id"`
+	Identity    string       `json:"identity_id"`
+	Ent         string       `json:"entitlement_id"`
+	App         string       `json:"application,omitempty"`
+	Route       policy.Route `json:"route"`
+	QASample    bool         `json:"qa_sample"`
+	Probability float64      `json:"probability"`
+	Score       float64      `json:"score"` // raw model score (log-odds)
+	Rule        string       `json:"rule"`
+	Reason      string       `json:"reason"`
+	Tier        string       `json:"tier"`
+	PolicyID    string       `json:"policy_id"`
+	Evidence    []string     `json:"evidence"`
 }
 
 func runTriage(ctx context.Context, e *env, o triageOptions, args []string) error {
 	if o.Policy == "" || o.Out == "" || len(args) > 0 {
 		return usagef("triage: give --policy FILE and --out DIR")
+	}
+	if !(o.QAShare >= 0 && o.QAShare <= 1) {
+		return usagef("triage: --qa-share %v outside [0, 1]", o.QAShare)
 	}
 	pol, err := policy.Read(o.Policy)
 	if err != nil {
@@ -78,11 +94,15 @@ func runTriage(ctx context.Context, e *env, o triageOptions, args []string) erro
 		return err
 	}
 	defer store.Close()
+	started, now := time.Now().UTC(), e.batch.now()
 	dbID, err := store.DatabaseID(ctx)
 	if err != nil {
 		return err
 	}
-	if err := pol.Check(time.Now(), dbID); err != nil {
+	if err := pol.Check(now, dbID); err != nil {
+		return err
+	}
+	if err := applySuspensions(ctx, e, store, pol); err != nil {
 		return err
 	}
 	scorer, err := refit(ctx, e, store, pol)
@@ -93,8 +113,41 @@ func runTriage(ctx context.Context, e *env, o triageOptions, args []string) erro
 	if err != nil {
 		return err
 	}
+	for k := range decisions {
+		d := &decisions[k]
+		d.QASample = d.Route == policy.AutoApprove && triage.QASample(o.Seed, d.ID, o.QAShare)
+	}
 	printTriage(e, decisions, pol)
-	return writeDecisions(o.Out, decisions)
+	if err := writeDecisions(o.Out, decisions); err != nil {
+		return err
+	}
+	snapshot, err := store.LatestSnapshot(ctx)
+	if err != nil {
+		return err
+	}
+	run := &datasets.Run{Command: "triage", SnapshotID: snapshot, StartedAt: started, Parameters: o, Batch: e.batch.ID}
+	return storeTriage(ctx, store, run, pol, decisions)
+}
+
+// applySuspensions suspends the tiers the circuit breaker suspended under
+// pol (in the latest outcomes run that assessed it).
+func applySuspensions(ctx context.Context, e *env, store *datasets.Store, pol *policy.File) error {
+	rows, err := store.DB().QueryContext(ctx, `SELECT tier, reason FROM tier_states
+		WHERE policy_id = $1 AND state = 'suspended' AND run_id = (SELECT max(run_id) FROM tier_states WHERE policy_id = $1)
+		ORDER BY tier`, pol.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tier, reason string
+		if err := rows.Scan(&tier, &reason); err != nil {
+			return err
+		}
+		pol.Suspend(tier, reason)
+		e.logf("warning: auto-approval of the %s tier is suspended: %s", tier, reason)
+	}
+	return rows.Err()
 }
 
 // scorer is the policy's model refitted on the policy's training data,
@@ -118,12 +171,7 @@ func refit(ctx context.Context, e *env, store *datasets.Store, pol *policy.File)
 		return nil, err
 	}
 	feat.Bind(history)
-	var decided []score.Request
-	for _, r := range history {
-		if r.Decided() {
-			decided = append(decided, r)
-		}
-	}
+	decided := score.Training(history, pol.MaxDecisions)
 	if h := policy.DataHash(decided); h != pol.Source.DataHash {
 		return nil, fmt.Errorf("%w: the decisions of snapshot %d no longer match the policy's training data (hash %s, policy %s); run rolemine evaluate again",
 			policy.ErrOtherSource, pol.Source.SnapshotID, h[:12], pol.Source.DataHash[:12])
@@ -146,17 +194,47 @@ func (s *scorer) triage(ctx context.Context, store *datasets.Store, pol *policy.
 	if err != nil {
 		return nil, err
 	}
+	lastUse, err := loadLastUse(ctx, store, pending)
+	if err != nil {
+		return nil, err
+	}
 	xs := s.feat.Instances(pending, func(int) int64 { return features.Now })
 	raw := s.model.ScoreTo(nil, xs)
 	out := make([]routed, len(pending))
 	for k, r := range pending {
 		x := facts(r)
 		x.Score, x.Prob = raw[k], pol.Probability(raw[k])
+		reasons := s.model.Explain(xs[k], 3).Reasons
+		x.Conflicting = conflicting(reasons)
 		d := pol.Route(x)
-		out[k] = routed{ID: r.ID, Identity: r.Identity, Ent: r.Entitlement, Route: d.Route, Score: x.Prob,
-			Rule: d.Rule, Reason: d.Reason, Tier: r.Tier, PolicyID: pol.ID, Evidence: s.evidence(xs[k], r)}
+		out[k] = routed{ID: r.ID, Identity: r.Identity, Ent: r.Entitlement, App: r.Application, Route: d.Route,
+			Probability: x.Prob, Score: x.Score, Rule: d.Rule, Reason: d.Reason, Tier: r.Tier, PolicyID: pol.ID,
+			Evidence: s.evidence(reasons, r, lastUse)}
 	}
 	return out, nil
+}
+
+// conflictStrength is the least log-odds contribution, each way, of two
+// reasons that make a request's signals conflicting.
+const conflictStrength = 1.0
+
+// conflicting names the strongest reason for and against approval when
+// both move the log-odds by at least conflictStrength, or returns "".
+func conflicting(reasons []model.Reason) string {
+	var pro, con *model.Reason
+	for k := range reasons {
+		r := &reasons[k]
+		switch {
+		case r.Contribution >= conflictStrength && pro == nil:
+			pro = r
+		case r.Contribution <= -conflictStrength && con == nil:
+			con = r
+		}
+	}
+	if pro == nil || con == nil {
+		return ""
+	}
+	return fmt.Sprintf("for: %s; against: %s", pro.Text, con.Text)
 }
 
 // pending returns the pending requests known now.
@@ -170,19 +248,55 @@ func (s *scorer) pending() []score.Request {
 	return pending
 }
 
-// evidence is what a reviewer reads: the strongest reasons of the model and
-// the peer, neighbour and role-fit evidence of the signals.
-func (s *scorer) evidence(x model.Instance, r score.Request) []string {
+// evidence is what a reviewer reads: the strongest reasons of the model
+// (similar past decisions among them), the peer, neighbour and role-fit
+// evidence of the signals, and the requester's last use of related access.
+func (s *scorer) evidence(reasons []model.Reason, r score.Request, lastUse func(identity, app string) string) []string {
 	var ev []string
-	for _, reason := range s.model.Explain(x, 3).Reasons {
+	for _, reason := range reasons {
 		ev = append(ev, reason.Text)
 	}
-	if s.data.signals != nil {
+	if s.data.signals != nil && r.Row >= 0 && r.Col >= 0 {
 		for _, e := range s.data.signals.Evidence(r.Row, r.Col, features.Now, 3) {
 			ev = append(ev, e.String())
 		}
 	}
+	if u := lastUse(r.Identity, r.Application); u != "" {
+		ev = append(ev, u)
+	}
 	return ev
+}
+
+// loadLastUse returns, for a requester of reqs and an application, when
+// the requester last used access of that application, from the
+// assignments' last_used_at; "" when the data record no use.
+func loadLastUse(ctx context.Context, store *datasets.Store, reqs []score.Request) (func(identity, app string) string, error) {
+	ids := make([]string, 0, len(reqs))
+	for _, r := range reqs {
+		ids = append(ids, r.Identity)
+	}
+	rows, err := store.DB().QueryContext(ctx, `SELECT a.identity_id, e.application, CAST(max(a.last_used_at) AS DATE)::VARCHAR
+		FROM current_assignments a JOIN current_entitlements e USING (entitlement_id)
+		WHERE a.last_used_at IS NOT NULL AND e.application IS NOT NULL AND a.identity_id = ANY($1::VARCHAR[])
+		GROUP BY ALL`, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	last := map[[2]string]string{}
+	for rows.Next() {
+		var id, app, day string
+		if err := rows.Scan(&id, &app, &day); err != nil {
+			return nil, err
+		}
+		last[[2]string{id, app}] = day
+	}
+	return func(identity, app string) string {
+		if d, ok := last[[2]string{identity, app}]; ok {
+			return fmt.Sprintf("last used other %s access on %s", app, d)
+		}
+		return ""
+	}, rows.Err()
 }
 
 // loadFacts returns a function giving the routing facts of a pending
@@ -288,8 +402,14 @@ func printTriage(e *env, decisions []routed, pol *policy.File) {
 		count[d.Route]++
 		rules[string(d.Route)+" by "+d.Rule]++
 	}
-	fmt.Fprintf(e.stdout, "policy %s: %d pending requests: %d auto-approve, %d review, %d escalate\n", pol.ID, len(decisions),
-		count[policy.AutoApprove], count[policy.Review], count[policy.Escalate])
+	qa := 0
+	for _, d := range decisions {
+		if d.QASample {
+			qa++
+		}
+	}
+	fmt.Fprintf(e.stdout, "policy %s: %d pending requests: %d auto-approve (%d also to quality review), %d review, %d escalate\n", pol.ID, len(decisions),
+		count[policy.AutoApprove], qa, count[policy.Review], count[policy.Escalate])
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	for _, r := range []policy.Route{policy.AutoApprove, policy.Review, policy.Escalate} {
 		for rule, n := range rules {
@@ -307,10 +427,11 @@ func writeDecisions(dir string, decisions []routed) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	header := []string{"request_id", "identity_id", "entitlement_id", "route", "score", "reason", "rule", "tier", "policy_id", "evidence"}
+	header := []string{"request_id", "identity_id", "entitlement_id", "route", "qa_sample", "probability", "reason", "rule", "tier", "policy_id", "evidence"}
 	err := writeCSVFile(filepath.Join(dir, "decisions.csv"), header, func(yield func([]string)) {
 		for _, d := range decisions {
-			yield([]string{d.ID, d.Identity, d.Ent, string(d.Route), strconv.FormatFloat(d.Score, 'f', 4, 64), d.Reason, d.Rule, d.Tier, d.PolicyID, strings.Join(d.Evidence, "; ")})
+			yield([]string{d.ID, d.Identity, d.Ent, string(d.Route), strconv.FormatBool(d.QASample), strconv.FormatFloat(d.Probability, 'f', 4, 64),
+				d.Reason, d.Rule, d.Tier, d.PolicyID, strings.Join(d.Evidence, "; ")})
 		}
 	})
 	if err != nil {

@@ -18,9 +18,10 @@ type command struct {
 	run                     func(ctx context.Context, env *env, args []string) error
 }
 
-// env is what a subcommand writes to.
+// env is what a subcommand writes to, and the batch it runs in.
 type env struct {
 	stdout, stderr io.Writer
+	batch          batchInfo // zero outside rolemine run
 }
 
 // logf writes a diagnostic line to stderr.
@@ -37,7 +38,7 @@ var errPflagHelp = pflag.ErrHelp
 
 // commands lists the subcommands in the order help shows them.
 func commands() []*command {
-	return []*command{generateCommand(), ingestCommand(), mineCommand(), evaluateCommand(), triageCommand(), scoreCommand(), hygieneCommand(), reviewCommand(), statusCommand()}
+	return []*command{generateCommand(), ingestCommand(), mineCommand(), evaluateCommand(), triageCommand(), outcomesCommand(), scoreCommand(), hygieneCommand(), reviewCommand(), statusCommand(), runCommand(), runsCommand(), simulateCommand(), reportCommand(), notebookCommand()}
 }
 
 func lookup(name string) (*command, bool) {

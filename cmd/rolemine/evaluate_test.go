@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"rolemine/datasets/synth"
+	"rolemine/eval"
 )
 
 // End to end on a generated organisation: evaluate writes a policy, triage
@@ -43,20 +44,21 @@ func TestEvaluateTriageScore(t *testing.T) {
 		}
 	}
 	decisions := readCSV(t, filepath.Join(work, "triage", "decisions.csv"))
-	wantHeader := []string{"request_id", "identity_id", "entitlement_id", "route", "score", "reason", "rule", "tier", "policy_id", "evidence"}
+	wantHeader := []string{"request_id", "identity_id", "entitlement_id", "route", "qa_sample", "probability", "reason", "rule", "tier", "policy_id", "evidence"}
 	if diff := cmp.Diff(wantHeader, decisions[0]); diff != "" {
 		t.Fatalf("decisions.csv header (-want +got):\n%s", diff)
 	}
 	routes := map[string]int{}
 	for _, d := range decisions[1:] {
 		routes[d[3]]++
-		if d[3] == "auto-approve" && (d[7] == "high" || d[7] == "critical" || d[6] != "threshold") {
+		if d[3] == "auto-approve" && (d[8] == "high" || d[8] == "critical" || d[7] != "threshold") {
 			t.Errorf("auto-approved against the hard rules: %v", d)
 		}
 	}
 	if len(decisions) < 2 || routes["escalate"] == 0 || routes["review"] == 0 {
 		t.Errorf("routes %v: want every pending request routed, with escalations and reviews", routes)
 	}
+	checkPromise(t, filepath.Join(work, "org"), decisions, 0.95)
 	if scores := readCSV(t, filepath.Join(work, "scores.csv")); len(scores) != 3 {
 		t.Errorf("scores.csv has %d lines, want a header and 2 pairs", len(scores))
 	}
@@ -67,6 +69,46 @@ func TestEvaluateTriageScore(t *testing.T) {
 	err := run(context.Background(), []string{"triage", "--db", other, "--policy", pol, "--out", filepath.Join(work, "t2")}, &bytes.Buffer{}, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "another data source") {
 		t.Errorf("triage with another database's policy: %v, want a refusal", err)
+	}
+}
+
+// checkPromise compares the auto-approved requests of decisions.csv with
+// the decisions a careful reviewer makes on them, which the generator knows
+// for pending requests (true_decision in ground_truth/decisions.csv): the
+// false-approval rate must not be above
+// 1 − target with 95 % confidence, and no auto-approved entitlement may be
+// privileged or high or critical risk in the catalogue.
+func checkPromise(t *testing.T, org string, decisions [][]string, target float64) {
+	t.Helper()
+	truth := map[string]string{}
+	for _, r := range readCSV(t, filepath.Join(org, synth.DecisionsFile))[1:] {
+		truth[r[0]] = r[2]
+	}
+	unsafe := map[string]bool{}
+	for _, r := range readCSV(t, filepath.Join(org, "entitlements.csv"))[1:] {
+		unsafe[r[0]] = r[3] == "high" || r[3] == "critical" || r[4] == "true"
+	}
+	auto, denied := 0, 0
+	for _, d := range decisions[1:] {
+		if d[3] != "auto-approve" {
+			continue
+		}
+		auto++
+		if truth[d[0]] != "approved" {
+			denied++
+		}
+		if unsafe[d[2]] {
+			t.Errorf("request %s for privileged or high-risk %s auto-approved", d[0], d[2])
+		}
+	}
+	if auto == 0 {
+		t.Fatal("nothing auto-approved: the promise is not exercised")
+	}
+	lower := eval.ClopperPearsonLower(denied, auto, 0.95)
+	t.Logf("auto-approved %d pending requests; a careful reviewer denies %d (precision %.4f, false-approval lower bound %.4f)",
+		auto, denied, 1-float64(denied)/float64(auto), lower)
+	if lower > 1-target {
+		t.Errorf("false approvals %d of %d: above %.2f with 95%% confidence", denied, auto, 1-target)
 	}
 }
 

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -23,91 +25,149 @@ type hygieneLoad struct {
 
 // loadHygieneData streams the current snapshot out of the store into
 // hygiene.Data and prepares it. Unknown ids and other data problems become
-// warnings on the Data.
+// warnings on the Data. Identities and entitlements are read first; the
+// other tables, which refer to them, are then read on two connections at
+// once.
 func loadHygieneData(ctx context.Context, store *datasets.Store, l hygieneLoad) (*hygiene.Data, error) {
-	d := hygiene.NewData()
-	// Identities and entitlements that appear only in assignments are
-	// added without attributes (and reported), so that a load without the
-	// identities or entitlements file still has its access checked.
-	steps := []struct {
-		query string
-		read  func(array.RecordReader) error
-	}{
-		{`SELECT identity_id, display_name, email, kind, status, department, title, location, manager_id,
-			owner_id, employment_type, hire_date, termination_date FROM current_identities
-			UNION ALL SELECT DISTINCT identity_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-				NULL::TIMESTAMP, NULL::TIMESTAMP FROM current_assignments ANTI JOIN current_identities USING (identity_id)
-			ORDER BY identity_id`, d.ReadIdentities},
-		{`SELECT entitlement_id, application, name, risk, privileged, owner_id FROM current_entitlements
-			UNION ALL SELECT DISTINCT entitlement_id, NULL, NULL, NULL, NULL::BOOLEAN, NULL FROM current_assignments
-				ANTI JOIN current_entitlements USING (entitlement_id)
-			ORDER BY entitlement_id`, d.ReadEntitlements},
-		{`SELECT account_id, identity_id, application, username, created_at, last_login_at, credential_rotated_at
-			FROM current_accounts ORDER BY account_id`, d.ReadAccounts},
-		{`SELECT identity_id, entitlement_id, granted_at, source, last_used_at FROM current_assignments`, d.ReadAssignments},
-		{`SELECT identity_id, entitlement_id, campaign, certified_at, decision, reviewer_id FROM current_certifications`,
-			d.ReadCertifications},
-		{`SELECT rule_id, entitlement_a, entitlement_b, severity FROM current_sod_rules ORDER BY rule_id`, d.ReadSoDRules},
-	}
-	if l.requests {
-		steps = append(steps, struct {
-			query string
-			read  func(array.RecordReader) error
-		}{`SELECT request_id, identity_id, entitlement_id, requested_at, decided_at, decision, decided_by, revoked_at
-			FROM current_requests WHERE identity_id IS NOT NULL`, d.ReadRequests})
-	}
-	for _, s := range steps {
-		if err := store.Arrow(ctx, s.query, s.read); err != nil {
-			return nil, fmt.Errorf("load: %w", err)
-		}
-	}
-	if err := implicitWarnings(ctx, store, d); err != nil {
-		return nil, err
-	}
-	if len(l.attributes) > 0 {
-		q := "SELECT identity_id, name, value FROM current_identity_attributes WHERE name IN (" +
-			strings.TrimSuffix(strings.Repeat("?,", len(l.attributes)), ",") + ")"
-		args := make([]any, len(l.attributes))
-		for k, a := range l.attributes {
-			args[k] = a
-		}
-		if err := store.Arrow(ctx, q, func(r array.RecordReader) error { return d.ReadAttributes(r, l.attributes) }, args...); err != nil {
-			return nil, fmt.Errorf("load attributes: %w", err)
-		}
-		for _, a := range l.attributes {
-			if _, ok := d.Attributes[a]; !ok {
-				d.Warnings = append(d.Warnings, fmt.Sprintf("peer attribute %q: no identity has it", a))
-			}
-		}
-	}
-	if l.roles {
-		if err := loadMinedRoles(ctx, store, d); err != nil {
+	var asOf int64
+	if l.asOf != "" {
+		var err error
+		if asOf, err = parseAsOf(l.asOf); err != nil {
 			return nil, err
 		}
 	}
-	asOf, err := referenceTime(ctx, store, l.asOf)
+	d := hygiene.NewData()
+	read := func(query string, fn func(array.RecordReader) error, args ...any) error {
+		if err := store.Arrow(ctx, query, fn, args...); err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		return nil
+	}
+	// Identities and entitlements that appear only in assignments are
+	// added without attributes (and reported), so that a load without the
+	// identities or entitlements file still has its access checked.
+	err := read(`SELECT identity_id, display_name, email, kind, status, department, title, location, manager_id,
+			owner_id, employment_type, hire_date, termination_date FROM current_identities
+			UNION ALL SELECT DISTINCT identity_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+				NULL::TIMESTAMP, NULL::TIMESTAMP FROM current_assignments ANTI JOIN current_identities USING (identity_id)
+			ORDER BY identity_id`, d.ReadIdentities)
+	if err == nil {
+		err = read(`SELECT entitlement_id, application, name, risk, privileged, owner_id FROM current_entitlements
+			UNION ALL SELECT DISTINCT entitlement_id, NULL, NULL, NULL, NULL::BOOLEAN, NULL FROM current_assignments
+				ANTI JOIN current_entitlements USING (entitlement_id)
+			ORDER BY entitlement_id`, d.ReadEntitlements)
+	}
 	if err != nil {
 		return nil, err
 	}
-	d.AsOf = asOf
+	// Two streams of independent reads (hygiene.Data allows it): the
+	// assignments with the small tables that add warnings, in their
+	// order, and the certifications, accounts and requests.
+	var implicit []string
+	var requestTime int64
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		errs[0] = func() error {
+			if err := read(`SELECT identity_id, entitlement_id, granted_at, source, last_used_at FROM current_assignments`, d.ReadAssignments); err != nil {
+				return err
+			}
+			if err := read(`SELECT rule_id, entitlement_a, entitlement_b, severity FROM current_sod_rules ORDER BY rule_id`, d.ReadSoDRules); err != nil {
+				return err
+			}
+			if len(l.attributes) > 0 {
+				q := "SELECT identity_id, name, value FROM current_identity_attributes WHERE name IN (" +
+					strings.TrimSuffix(strings.Repeat("?,", len(l.attributes)), ",") + ")"
+				args := make([]any, len(l.attributes))
+				for k, a := range l.attributes {
+					args[k] = a
+				}
+				if err := store.Arrow(ctx, q, func(r array.RecordReader) error { return d.ReadAttributes(r, l.attributes) }, args...); err != nil {
+					return fmt.Errorf("load attributes: %w", err)
+				}
+			}
+			if l.roles {
+				return loadMinedRoles(ctx, store, d)
+			}
+			return nil
+		}()
+	}()
+	go func() {
+		defer wg.Done()
+		errs[1] = func() (err error) {
+			if err := read(`SELECT identity_id, entitlement_id, campaign, certified_at, decision, reviewer_id FROM current_certifications`,
+				d.ReadCertifications); err != nil {
+				return err
+			}
+			if err := read(`SELECT account_id, identity_id, application, username, created_at, last_login_at, credential_rotated_at
+				FROM current_accounts ORDER BY account_id`, d.ReadAccounts); err != nil {
+				return err
+			}
+			if l.requests {
+				err = read(`SELECT request_id, identity_id, entitlement_id, requested_at, decided_at, decision, decided_by, revoked_at
+					FROM current_requests`, d.ReadRequests)
+			} else if l.asOf == "" {
+				requestTime, err = newestRequest(ctx, store)
+			}
+			if err != nil {
+				return err
+			}
+			implicit, err = implicitWarnings(ctx, store)
+			return err
+		}()
+	}()
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	d.Warnings = append(d.Warnings, implicit...)
+	for _, a := range l.attributes {
+		if _, ok := d.Attributes[a]; !ok {
+			d.Warnings = append(d.Warnings, fmt.Sprintf("peer attribute %q: no identity has it", a))
+		}
+	}
+	// The reference time: --as-of or, by default, the newest timestamp in
+	// the data, so that results on a given snapshot never depend on the
+	// wall clock.
+	d.AsOf = max(d.Newest(), requestTime)
+	if l.asOf != "" {
+		d.AsOf = asOf
+	}
 	d.Prepare()
 	return d, nil
 }
 
 // implicitWarnings reports the identities and entitlements known only from
 // assignments.
-func implicitWarnings(ctx context.Context, store *datasets.Store, d *hygiene.Data) error {
+func implicitWarnings(ctx context.Context, store *datasets.Store) ([]string, error) {
+	var warnings []string
 	for _, c := range []struct{ table, col string }{{"identities", "identity_id"}, {"entitlements", "entitlement_id"}} {
 		var n int64
 		q := fmt.Sprintf(`SELECT count(DISTINCT %[2]s) FROM current_assignments ANTI JOIN current_%[1]s USING (%[2]s)`, c.table, c.col)
 		if err := store.DB().QueryRowContext(ctx, q).Scan(&n); err != nil {
-			return fmt.Errorf("load: %w", err)
+			return nil, fmt.Errorf("load: %w", err)
 		}
 		if n > 0 {
-			d.Warnings = append(d.Warnings, fmt.Sprintf("%d %s appear only in assignments: checked without their attributes", n, c.table))
+			warnings = append(warnings, fmt.Sprintf("%d %s appear only in assignments: checked without their attributes", n, c.table))
 		}
 	}
-	return nil
+	return warnings, nil
+}
+
+// newestRequest returns the newest time of the current requests, which
+// count towards the default reference time when they are not loaded.
+func newestRequest(ctx context.Context, store *datasets.Store) (int64, error) {
+	var t sql.NullTime
+	q := `SELECT greatest(max(requested_at), max(decided_at), max(revoked_at)) FROM current_requests`
+	if err := store.DB().QueryRowContext(ctx, q).Scan(&t); err != nil {
+		return 0, fmt.Errorf("reference time: %w", err)
+	}
+	if !t.Valid {
+		return 0, nil
+	}
+	return t.Time.Unix(), nil
 }
 
 // loadMinedRoles reads the roles of the latest successful mine run, if any.
@@ -124,34 +184,17 @@ func loadMinedRoles(ctx context.Context, store *datasets.Store, d *hygiene.Data)
 	return nil
 }
 
-// referenceTime parses --as-of (a date or RFC 3339 time) or, when empty,
-// returns the newest timestamp in the current data, so that results on a
-// given snapshot never depend on the wall clock. Zero means the data hold
-// no timestamps.
-func referenceTime(ctx context.Context, store *datasets.Store, asOf string) (int64, error) {
-	if asOf != "" {
-		for _, layout := range []string{"2006-01-02", time.RFC3339, "2006-01-02 15:04:05"} {
-			if t, err := time.Parse(layout, asOf); err == nil {
-				return t.Unix(), nil
-			}
+// parseAsOf parses --as-of: "now", a date or an RFC 3339 time.
+func parseAsOf(asOf string) (int64, error) {
+	if asOf == "now" {
+		return time.Now().Unix(), nil
+	}
+	for _, layout := range []string{"2006-01-02", time.RFC3339, "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, asOf); err == nil {
+			return t.Unix(), nil
 		}
-		return 0, usagef("--as-of %q: want a date (2006-01-02) or an RFC 3339 time", asOf)
 	}
-	// termination_date is left out: scheduled leavers lie in the future.
-	q := `SELECT max(t) FROM (
-		SELECT max(hire_date) AS t FROM current_identities
-		UNION ALL SELECT greatest(max(created_at), max(last_login_at), max(credential_rotated_at)) FROM current_accounts
-		UNION ALL SELECT greatest(max(granted_at), max(last_used_at)) FROM current_assignments
-		UNION ALL SELECT greatest(max(requested_at), max(decided_at), max(revoked_at)) FROM current_requests
-		UNION ALL SELECT max(certified_at) FROM current_certifications)`
-	var t sql.NullTime
-	if err := store.DB().QueryRowContext(ctx, q).Scan(&t); err != nil {
-		return 0, fmt.Errorf("reference time: %w", err)
-	}
-	if !t.Valid {
-		return 0, nil
-	}
-	return t.Time.Unix(), nil
+	return 0, usagef(`--as-of %q: want "now", a date (2006-01-02) or an RFC 3339 time`, asOf)
 }
 
 // openSnapshot opens the database and checks that it holds data.

@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -26,7 +30,10 @@ type miningOutput struct {
 	attrs      *features.Attributes
 	ids        []string // role ids, parallel to res.Roles
 	explained  []mining.Explanation
+	prev       *previousRoles // the roles of the previous mine run the ids continue
+	lineage    mining.Lineage
 	Metrics    mining.Metrics `json:"metrics"`
+	Changes    lineageCounts  `json:"lineage"`
 	LowerBound int            `json:"lower_bound"`
 	Algorithm  string         `json:"algorithm"`
 	Parameters map[string]any `json:"parameters"`
@@ -34,11 +41,35 @@ type miningOutput struct {
 	Warnings   []string       `json:"warnings"`
 }
 
-func newMiningOutput(res *mining.Result, attrs *features.Attributes, risk []mining.EntitlementRisk, wall time.Duration, params map[string]any) *miningOutput {
-	out := &miningOutput{res: res, attrs: attrs, LowerBound: res.LowerBound, Algorithm: res.Algorithm,
+// lineageCounts summarise how the roles of a run relate to those of the
+// previous mine run.
+type lineageCounts struct {
+	PreviousRun int64 `json:"previous_run,omitempty"` // 0: no earlier mine run
+	Added       int   `json:"added"`
+	Removed     int   `json:"removed"`
+	Drifted     int   `json:"drifted"`
+	Unchanged   int   `json:"unchanged"`
+}
+
+// newMiningOutput describes res. Its roles continue those of prev (see
+// mining.Match): a role that barely changed keeps its id, a new one gets an
+// id never issued before.
+func newMiningOutput(res *mining.Result, attrs *features.Attributes, risk []mining.EntitlementRisk, wall time.Duration, params map[string]any, prev *previousRoles) *miningOutput {
+	out := &miningOutput{res: res, attrs: attrs, prev: prev, LowerBound: res.LowerBound, Algorithm: res.Algorithm,
 		Parameters: params, WallTime: wall.Seconds(), Warnings: res.Warnings}
-	for k := range res.Roles {
-		out.ids = append(out.ids, fmt.Sprintf("R%04d", k+1))
+	cur := make([]mining.RoleSet, len(res.Roles))
+	for k, r := range res.Roles {
+		cur[k] = mining.RoleSet{Entitlements: r.Entitlements, Members: r.Members, Partial: r.Parent > 0}
+	}
+	out.lineage = mining.Match(prev.roles, cur, prev.lastID, mining.DefaultLineageOptions)
+	for _, c := range out.lineage.Roles {
+		out.ids = append(out.ids, roleID(c.ID))
+	}
+	l := out.lineage
+	out.Changes = lineageCounts{PreviousRun: prev.run, Added: l.Count(mining.ChangeAdded), Removed: l.Count(mining.ChangeRemoved),
+		Drifted: l.Count(mining.ChangeDrifted), Unchanged: l.Count(mining.ChangeUnchanged)}
+	if d := prev.changedParameters(params); d != "" {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("mining parameters differ from run %d (%s): role changes may come from them, not only from the data", prev.run, d))
 	}
 	out.explained = mining.Explain(res, attrs, risk, mining.DefaultExplainOptions)
 	out.Metrics = mining.Measure(res)
@@ -74,6 +105,11 @@ func (o *miningOutput) print(e *env) {
 		fmt.Fprintf(tw, "generalisation\thidden 10%%: precision %.3f, recall %.3f\n", g.Precision, g.Recall)
 	}
 	tw.Flush()
+	c, vs := o.Changes, "no earlier mine run"
+	if c.PreviousRun > 0 {
+		vs = fmt.Sprintf("run %d", c.PreviousRun)
+	}
+	fmt.Fprintf(e.stdout, "roles vs %s: %d added, %d removed, %d drifted, %d unchanged\n", vs, c.Added, c.Removed, c.Drifted, c.Unchanged)
 	o.printTopRoles(e, 10)
 	for _, w := range o.Warnings {
 		e.logf("warning: %s", w)
@@ -146,6 +182,26 @@ func (o *miningOutput) tables() []table {
 				}
 			}
 		}},
+		{"role_changes.csv", "role_changes", []string{"role_id", "previous_run_id", "change", "jaccard",
+			"entitlements_added", "entitlements_removed", "members_before", "members_after"}, o.changeLines},
+	}
+}
+
+// changeLines yields the lineage of every role, then the removed roles of
+// the previous run.
+func (o *miningOutput) changeLines(yield func([]string)) {
+	var prevRun string
+	if o.prev.run > 0 {
+		prevRun = strconv.FormatInt(o.prev.run, 10)
+	}
+	for _, c := range slices.Concat(o.lineage.Roles, o.lineage.Removed) {
+		var jaccard string
+		if c.Change == mining.ChangeDrifted || c.Change == mining.ChangeUnchanged {
+			jaccard = strconv.FormatFloat(c.Jaccard, 'f', 4, 64)
+		}
+		yield([]string{roleID(c.ID), prevRun, string(c.Change), jaccard,
+			strconv.Itoa(c.EntitlementsAdded), strconv.Itoa(c.EntitlementsRemoved),
+			strconv.Itoa(c.MembersBefore), strconv.Itoa(c.MembersAfter)})
 	}
 }
 
@@ -190,9 +246,18 @@ func writeCSVFile(path string, header []string, rows func(yield func([]string)))
 
 // store records the run, its roles and its metrics in the database, in one
 // transaction.
-func (o *miningOutput) store(ctx context.Context, store *datasets.Store, snapshot int64, start time.Time) error {
-	run := &datasets.Run{Command: "mine", SnapshotID: snapshot, StartedAt: start, Parameters: o.Parameters}
+func (o *miningOutput) store(ctx context.Context, store *datasets.Store, snapshot int64, start time.Time, batch string) error {
+	run := &datasets.Run{Command: "mine", SnapshotID: snapshot, StartedAt: start, Parameters: o.Parameters, Batch: batch}
 	return store.Write(ctx, func(tx *datasets.Tx) error {
+		// The ids continue the previous run's: no other may have come
+		// in between.
+		var last sql.NullInt64
+		if err := tx.QueryRow("SELECT max(run_id) FROM runs WHERE command = 'mine' AND status = 'ok'").Scan(&last); err != nil {
+			return err
+		}
+		if last.Int64 != o.prev.run {
+			return fmt.Errorf("mine: run %d was recorded while this one mined against run %d; mine again", last.Int64, o.prev.run)
+		}
 		if err := tx.RecordRun(run, o.Metrics); err != nil {
 			return err
 		}
@@ -205,7 +270,8 @@ func (o *miningOutput) store(ctx context.Context, store *datasets.Store, snapsho
 			}
 		}
 		return tx.Append("metrics", func(add func(...driver.Value) error) error {
-			for _, kv := range metricValues(o.Metrics) {
+			lineage := metricValues(map[string]any{"lineage": o.Changes})
+			for _, kv := range append(metricValues(o.Metrics), lineage...) {
 				if err := add(run.ID, kv.name, kv.value); err != nil {
 					return err
 				}
@@ -244,4 +310,150 @@ func metricValues(metrics any) []metricValue {
 	}
 	walk("", flat)
 	return out
+}
+
+// roleID formats a role id number: R and at least four digits.
+func roleID(n int) string { return fmt.Sprintf("R%04d", n) }
+
+// parseRoleID returns the number of a role id made by roleID.
+func parseRoleID(id string) (int, bool) {
+	if !strings.HasPrefix(id, "R") {
+		return 0, false
+	}
+	n, err := strconv.Atoi(id[1:])
+	return n, err == nil && n > 0
+}
+
+// previousRoles are the roles of the newest successful mine run, in the
+// index space of the current matrix: its rows and columns, then the
+// identities and entitlements only the previous run knows, numbered after
+// them.
+type previousRoles struct {
+	run    int64 // 0 when there is no earlier mine run
+	params map[string]any
+	roles  []mining.RoleSet
+	lastID int // the highest role id number any run issued
+}
+
+// changedParameters lists the parameters of the previous run that params
+// sets otherwise ("seed 1 → 2"), or returns "".
+func (p *previousRoles) changedParameters(params map[string]any) string {
+	if p.run == 0 {
+		return ""
+	}
+	var cur map[string]any
+	data, _ := json.Marshal(params)
+	json.Unmarshal(data, &cur)
+	var diffs []string
+	for _, k := range slices.Sorted(maps.Keys(cur)) {
+		if before, ok := p.params[k]; !ok || fmt.Sprint(before) != fmt.Sprint(cur[k]) {
+			diffs = append(diffs, fmt.Sprintf("%s %v → %v", k, before, cur[k]))
+		}
+	}
+	return strings.Join(diffs, ", ")
+}
+
+// loadPreviousRoles reads the roles of the newest successful mine run of
+// store, with their entitlements and members, and the highest role id ever
+// issued.
+func loadPreviousRoles(ctx context.Context, store *datasets.Store, m *features.Matrix) (*previousRoles, error) {
+	p := &previousRoles{}
+	run, ok, err := store.LatestRun(ctx, "mine")
+	if err != nil || !ok {
+		return p, err
+	}
+	p.run = run
+	db := store.DB()
+	var params sql.NullString
+	if err := db.QueryRowContext(ctx, "SELECT parameters FROM runs WHERE run_id = ?", run).Scan(&params); err != nil {
+		return nil, fmt.Errorf("load parameters of run %d: %w", run, err)
+	}
+	if err := json.Unmarshal([]byte(params.String), &p.params); params.Valid && err != nil {
+		return nil, fmt.Errorf("parameters of run %d: %w", run, err)
+	}
+	var last sql.NullInt64
+	err = db.QueryRowContext(ctx, `SELECT max(TRY_CAST(substr(role_id, 2) AS BIGINT)) FROM roles WHERE role_id LIKE 'R%'`).Scan(&last)
+	if err != nil {
+		return nil, fmt.Errorf("load roles of earlier runs: %w", err)
+	}
+	p.lastID = int(last.Int64)
+	if err := p.load(ctx, db, m); err != nil {
+		return nil, fmt.Errorf("load roles of run %d: %w", run, err)
+	}
+	return p, nil
+}
+
+func (p *previousRoles) load(ctx context.Context, db *sql.DB, m *features.Matrix) error {
+	rows, err := db.QueryContext(ctx, "SELECT role_id, kind FROM roles WHERE run_id = ?", p.run)
+	if err != nil {
+		return err
+	}
+	index := map[string]int{}
+	for rows.Next() {
+		var id string
+		var kind sql.NullString
+		if err := rows.Scan(&id, &kind); err != nil {
+			rows.Close()
+			return err
+		}
+		n, ok := parseRoleID(id)
+		if !ok {
+			rows.Close()
+			return fmt.Errorf("role id %q is not R and a number", id)
+		}
+		index[id] = len(p.roles)
+		p.roles = append(p.roles, mining.RoleSet{ID: n, Partial: kind.String == string(mining.KindPartial)})
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	// Identities and entitlements the matrix lacks get indices after its
+	// rows and columns.
+	extraRows, extraCols := map[string]int32{}, map[string]int32{}
+	number := func(extra map[string]int32, base int, id string) int32 {
+		k, ok := extra[id]
+		if !ok {
+			k = int32(base + len(extra))
+			extra[id] = k
+		}
+		return k
+	}
+	rows, err = db.QueryContext(ctx, `SELECT role_id, false, entitlement_id FROM role_entitlements WHERE run_id = $1
+		UNION ALL SELECT role_id, true, identity_id FROM role_members WHERE run_id = $1`, p.run)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var role, item string
+		var member bool
+		if err := rows.Scan(&role, &member, &item); err != nil {
+			return err
+		}
+		k, ok := index[role]
+		if !ok {
+			return fmt.Errorf("role %s has links but no roles row", role)
+		}
+		r := &p.roles[k]
+		if member {
+			i, ok := m.RowIndex(item)
+			if !ok {
+				i = int(number(extraRows, m.Rows(), item))
+			}
+			r.Members = append(r.Members, int32(i))
+		} else {
+			j, ok := m.ColIndex(item)
+			if !ok {
+				j = int(number(extraCols, m.Cols(), item))
+			}
+			r.Entitlements = append(r.Entitlements, int32(j))
+		}
+	}
+	for k := range p.roles {
+		r := &p.roles[k]
+		slices.Sort(r.Entitlements)
+		slices.Sort(r.Members)
+		r.Entitlements, r.Members = slices.Compact(r.Entitlements), slices.Compact(r.Members)
+	}
+	return rows.Err()
 }

@@ -1,0 +1,441 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"rolemine/datasets"
+	"rolemine/eval/policy"
+)
+
+type runOptions struct {
+	Config    string
+	DB        string
+	Input     string
+	Out       string
+	AsOf      string
+	RefitDays int
+
+	flags *pflag.FlagSet // the flag set bound to these options
+}
+
+func (o *runOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Config, "config", "", "batch configuration file: top-level keys are these flags, [stage] sections that stage's flags")
+	dbFlag(fs, &o.DB)
+	fs.StringVar(&o.Input, "input", "", "directory of the night's extracts, files named after tables (required)")
+	fs.StringVar(&o.Out, "out", "", "directory for the batches' outputs, the policies and the latest link (required)")
+	fs.StringVar(&o.AsOf, "as-of", "", "the batch's time, RFC 3339 or YYYY-MM-DD (default now; a resumed batch keeps its own)")
+	fs.IntVar(&o.RefitDays, "refit-days", 7, "evaluate again and write a new policy when the current one is this many days old")
+	o.flags = fs
+}
+
+func runCommand() *command {
+	var o runOptions
+	return &command{
+		name: "run", args: "--input DIR --out DIR [flags]",
+		short: "the nightly batch: ingest, mine, evaluate when due, triage, outcomes, report",
+		long: `Runs the night's stages in order: ingest the extracts in --input (files named
+after tables; outcome files too), mine roles (ids stay stable across nights),
+evaluate and write a new policy when the current one is missing, expires within
+a day or is --refit-days old, triage the pending requests, judge outcomes (the
+circuit breaker), and write the report.
+
+A batch is identified by its inputs, its configuration and --as-of when given:
+rerunning the same night's batch does nothing once it is complete, and after a failure, a crash or
+a kill it resumes at the first stage not done (each stage's results commit
+atomically with its run record). A lock on the database keeps two batches from
+running at once. Outputs go to OUT/batches/NIGHT-ID/; OUT/latest points to the
+last complete batch and moves only when every stage succeeded, so a failed night
+leaves the previous night's outputs in place. The exit status is 0 only when
+every stage succeeded. rolemine runs lists the history.
+
+The --config file sets these flags at top level (db = ..., input = ...) and any
+stage's own flags in a [stage] section ([evaluate] target-precision = 0.99);
+flags given on the command line win.`,
+		flags: func() *pflag.FlagSet { fs := newFlagSet("run"); o = runOptions{}; o.AddFlags(fs); return fs },
+		run:   func(ctx context.Context, e *env, args []string) error { return runBatch(ctx, e, &o, args) },
+	}
+}
+
+// batchStages are the stages of a nightly batch, in order.
+var batchStages = []string{"ingest", "mine", "evaluate", "triage", "outcomes", "report"}
+
+// reservedFlags are set by the batch itself and may not be set in a stage
+// section.
+var reservedFlags = []string{"db", "out", "policy", "policy-out", "input"}
+
+// batch is one nightly batch being run.
+type batch struct {
+	opts   runOptions
+	cfg    *runConfig
+	id     string
+	night  string
+	asOf   time.Time
+	dir    string // OUT/batches/NIGHT-ID
+	inputs string // the inputs' names and digests, for the record
+}
+
+func runBatch(ctx context.Context, e *env, o *runOptions, args []string) error {
+	if len(args) > 0 {
+		return usagef("run: unexpected arguments %q", args)
+	}
+	cfg, err := o.applyConfig()
+	if err != nil {
+		return err
+	}
+	if o.Input == "" || o.Out == "" || o.RefitDays < 1 {
+		return usagef("run: give --input DIR and --out DIR (or set them in --config); --refit-days at least 1")
+	}
+	if err := os.MkdirAll(filepath.Dir(o.DB), 0o755); err != nil {
+		return err
+	}
+	lock, err := acquireLock(o.DB + ".lock")
+	if err != nil {
+		return err
+	}
+	defer lock.release()
+	b, err := newBatch(*o, cfg)
+	if err != nil {
+		return err
+	}
+	complete, err := b.begin(ctx, e)
+	if err != nil || complete {
+		return err
+	}
+	be := *e
+	be.batch = batchInfo{ID: b.id, AsOf: b.asOf, PolicyDir: filepath.Join(o.Out, "policies")}
+	for _, name := range batchStages {
+		start := time.Now()
+		note, err := b.runStage(ctx, &be, name)
+		if err != nil {
+			b.end(context.WithoutCancel(ctx), "failed", fmt.Sprintf("stage %s: %v", name, err))
+			return fmt.Errorf("batch %s: stage %s failed (previous outputs left in place): %w", b.id, name, err)
+		}
+		fmt.Fprintf(e.stdout, "== stage %s: %s (%.1f s)\n", name, note, time.Since(start).Seconds())
+	}
+	if err := b.publish(); err != nil {
+		return err
+	}
+	if err := b.end(ctx, "ok", ""); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "batch %s for %s complete: %s\n", b.id, b.night, b.dir)
+	return nil
+}
+
+// applyConfig reads --config, sets the top-level flags not given on the
+// command line, and checks the stage sections.
+func (o *runOptions) applyConfig() (*runConfig, error) {
+	if o.Config == "" {
+		return &runConfig{sections: map[string][]setting{}}, nil
+	}
+	cfg, err := readRunConfig(o.Config, batchStages)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range cfg.top {
+		switch {
+		case s.key == "config" || o.flags.Lookup(s.key) == nil:
+			return nil, fmt.Errorf("%s:%d: unknown setting %q", o.Config, s.line, s.key)
+		case o.flags.Changed(s.key): // the command line wins
+		default:
+			if err := o.flags.Set(s.key, s.value); err != nil {
+				return nil, fmt.Errorf("%s:%d: %s: %v", o.Config, s.line, s.key, err)
+			}
+		}
+	}
+	for stage, settings := range cfg.sections {
+		for _, s := range settings {
+			if slices.Contains(reservedFlags, s.key) {
+				return nil, fmt.Errorf("%s:%d: [%s] %s is set by rolemine run", o.Config, s.line, stage, s.key)
+			}
+		}
+	}
+	return cfg, nil
+}
+
+// newBatch identifies the batch by its inputs, its configuration and
+// --as-of when given (so two nights with identical extracts are two
+// batches when the scheduler names the night).
+func newBatch(o runOptions, cfg *runConfig) (*batch, error) {
+	entries, err := os.ReadDir(o.Input)
+	if err != nil {
+		return nil, fmt.Errorf("run: input: %w", err)
+	}
+	h := sha256.New()
+	var inputs []string
+	for _, en := range entries {
+		if en.IsDir() {
+			continue
+		}
+		sum, err := fileDigest(filepath.Join(o.Input, en.Name()))
+		if err != nil {
+			return nil, err
+		}
+		inputs = append(inputs, en.Name()+" "+sum)
+		fmt.Fprintln(h, en.Name(), sum)
+	}
+	if len(inputs) == 0 {
+		return nil, fmt.Errorf("run: %s holds no extracts", o.Input)
+	}
+	fmt.Fprintln(h, "refit-days", o.RefitDays, "as-of", o.AsOf)
+	for _, stage := range batchStages {
+		fmt.Fprintln(h, stage, cfg.args(stage))
+	}
+	return &batch{opts: o, cfg: cfg, id: hex.EncodeToString(h.Sum(nil))[:12], inputs: strings.Join(inputs, "\n")}, nil
+}
+
+func fileDigest(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// begin records the batch, or finds it: complete is true when it already
+// finished, and a batch that failed or was killed resumes with its own
+// clock.
+func (b *batch) begin(ctx context.Context, e *env) (complete bool, err error) {
+	store, err := datasets.Open(ctx, b.opts.DB)
+	if err != nil {
+		return false, err
+	}
+	defer store.Close()
+	var status string
+	var asOf time.Time
+	var attempts int64
+	err = store.DB().QueryRowContext(ctx, `SELECT status, as_of, attempts FROM batches WHERE batch_id = ?`, b.id).Scan(&status, &asOf, &attempts)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		b.asOf = time.Now().UTC().Truncate(time.Second)
+		if b.opts.AsOf != "" {
+			at, err := parseAsOf(b.opts.AsOf)
+			if err != nil {
+				return false, err
+			}
+			b.asOf = time.Unix(at, 0).UTC()
+		}
+	case err != nil:
+		return false, err
+	case status == "ok":
+		fmt.Fprintf(e.stdout, "batch %s for %s is already complete; nothing to do\n", b.id, asOf.Format(time.DateOnly))
+		return true, nil
+	default:
+		b.asOf = asOf.UTC()
+		e.logf("resuming batch %s (%s, attempt %d)", b.id, status, attempts+1)
+	}
+	b.night = b.asOf.Format(time.DateOnly)
+	b.dir = filepath.Join(b.opts.Out, "batches", b.night+"-"+b.id)
+	if err := os.MkdirAll(filepath.Join(b.opts.Out, "policies"), 0o755); err != nil {
+		return false, err
+	}
+	return false, store.Write(ctx, func(tx *datasets.Tx) error {
+		if attempts == 0 {
+			return tx.Exec(`INSERT INTO batches VALUES (?, ?, ?, ?, NULL, 'running', '', '', 1, ?, ?)`,
+				b.id, b.night, b.asOf, time.Now().UTC(), b.inputs, b.dir)
+		}
+		return tx.Exec(`UPDATE batches SET status = 'running', message = '', attempts = attempts + 1 WHERE batch_id = ?`, b.id)
+	})
+}
+
+// end records the batch's final status.
+func (b *batch) end(ctx context.Context, status, message string) error {
+	store, err := datasets.Open(ctx, b.opts.DB)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return store.Write(ctx, func(tx *datasets.Tx) error {
+		return tx.Exec(`UPDATE batches SET status = ?, message = ?, finished_at = ? WHERE batch_id = ?`,
+			status, message, time.Now().UTC(), b.id)
+	})
+}
+
+// publish points OUT/latest at the batch's directory, atomically.
+func (b *batch) publish() error {
+	rel, err := filepath.Rel(b.opts.Out, b.dir)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(b.opts.Out, "latest.tmp")
+	os.Remove(tmp)
+	if err := os.Symlink(rel, tmp); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(b.opts.Out, "latest"))
+}
+
+// runStage runs one stage unless the batch already did it, and says what
+// happened.
+func (b *batch) runStage(ctx context.Context, e *env, name string) (string, error) {
+	if name != "report" {
+		if run, ok, err := b.stageRun(ctx, name); err != nil || ok {
+			return fmt.Sprintf("already done in run %d", run), err
+		}
+	}
+	db := []string{"--db", b.opts.DB}
+	out := func(sub string) []string { return []string{"--out", filepath.Join(b.dir, sub)} }
+	switch name {
+	case "ingest":
+		return b.ingest(ctx, e)
+	case "mine":
+		return "ok", invoke(ctx, e, "mine", b.cfg.args("mine"), db, out("roles"))
+	case "evaluate":
+		due, why, err := b.policyDue(ctx)
+		if err != nil || !due {
+			return why, err
+		}
+		e.logf("evaluating: %s", why)
+		return "ok: " + why, invoke(ctx, e, "evaluate", b.cfg.args("evaluate"), db, out("evaluation"))
+	case "triage", "outcomes":
+		pol, err := b.currentPolicy(ctx)
+		if err != nil {
+			return "", err
+		}
+		return "ok", invoke(ctx, e, name, b.cfg.args(name), db, out(name), []string{"--policy", pol})
+	case "report":
+		if err := os.MkdirAll(b.dir, 0o755); err != nil {
+			return "", err
+		}
+		return "ok", invoke(ctx, e, "report", b.cfg.args("report"), db, []string{"--out", filepath.Join(b.dir, "report.html")})
+	}
+	panic("rolemine: unknown stage " + name)
+}
+
+// invoke runs command name as from the command line, with the argument
+// groups joined in order (the batch's own flags last, so they win).
+func invoke(ctx context.Context, e *env, name string, groups ...[]string) error {
+	c, ok := lookup(name)
+	if !ok {
+		return fmt.Errorf("no command %s", name)
+	}
+	fs := c.flags()
+	if err := fs.Parse(slices.Concat(groups...)); err != nil {
+		return usagef("[%s]: %v", name, err)
+	}
+	return c.run(ctx, e, fs.Args())
+}
+
+// stageRun returns the run that did the stage in this batch.
+func (b *batch) stageRun(ctx context.Context, name string) (int64, bool, error) {
+	store, err := datasets.Open(ctx, b.opts.DB)
+	if err != nil {
+		return 0, false, err
+	}
+	defer store.Close()
+	var run sql.NullInt64
+	err = store.DB().QueryRowContext(ctx, `SELECT max(run_id) FROM runs WHERE batch_id = ? AND command = ? AND status = 'ok'`, b.id, name).Scan(&run)
+	return run.Int64, run.Valid, err
+}
+
+// ingest loads the night's extracts and records the stage's run.
+func (b *batch) ingest(ctx context.Context, e *env) (string, error) {
+	o := ingestOptions{}
+	fs := newFlagSet("ingest")
+	o.AddFlags(fs)
+	if err := fs.Parse(b.cfg.args("ingest")); err != nil {
+		return "", usagef("[ingest]: %v", err)
+	}
+	sources, err := datasets.SourcesInDir(b.opts.Input)
+	if err != nil {
+		return "", err
+	}
+	store, err := datasets.Open(ctx, b.opts.DB)
+	if err != nil {
+		return "", err
+	}
+	defer store.Close()
+	start := time.Now().UTC()
+	opts := datasets.DefaultIngestOptions
+	opts.MaxErrors, opts.Note = o.MaxErrors, "nightly batch "+b.id
+	var rep *datasets.IngestReport
+	if err := e.run("loading", func() (err error) { rep, err = store.Ingest(ctx, sources, opts); return err }); err != nil {
+		return "", err
+	}
+	printIngestReport(e, rep)
+	run := &datasets.Run{Command: "ingest", SnapshotID: rep.SnapshotID, StartedAt: start, Parameters: o, Batch: b.id}
+	summary := map[string]any{"snapshot_id": rep.SnapshotID, "reused": rep.Reused, "files": len(rep.Files), "warnings": rep.Warnings}
+	if err := store.Write(ctx, func(tx *datasets.Tx) error { return tx.RecordRun(run, summary) }); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("snapshot %d", rep.SnapshotID), nil
+}
+
+// currentPolicy returns the file of the policy of the latest evaluate run.
+func (b *batch) currentPolicy(ctx context.Context) (string, error) {
+	id, err := b.latestPolicyID(ctx)
+	if err != nil {
+		return "", err
+	}
+	if id == "" {
+		return "", errors.New("no policy: no evaluate run has written one")
+	}
+	return filepath.Join(b.opts.Out, "policies", id+".json"), nil
+}
+
+func (b *batch) latestPolicyID(ctx context.Context) (string, error) {
+	store, err := datasets.Open(ctx, b.opts.DB)
+	if err != nil {
+		return "", err
+	}
+	defer store.Close()
+	var id sql.NullString
+	err = store.DB().QueryRowContext(ctx, `SELECT json_extract_string(summary, '$.policy_id') FROM runs
+		WHERE command = 'evaluate' AND status = 'ok' ORDER BY run_id DESC LIMIT 1`).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id.String, err
+}
+
+// policyDue says whether the batch must evaluate: no policy of this
+// batch's output, or one that cannot serve tomorrow's triage, or one
+// --refit-days old.
+func (b *batch) policyDue(ctx context.Context) (bool, string, error) {
+	id, err := b.latestPolicyID(ctx)
+	if err != nil {
+		return false, "", err
+	}
+	if id == "" {
+		return true, "no policy yet", nil
+	}
+	path := filepath.Join(b.opts.Out, "policies", id+".json")
+	pol, err := policy.Read(path)
+	if err != nil {
+		return true, fmt.Sprintf("the latest policy %s is not in %s", id, filepath.Dir(path)), nil
+	}
+	store, err := datasets.Open(ctx, b.opts.DB)
+	if err != nil {
+		return false, "", err
+	}
+	dbID, err := store.DatabaseID(ctx)
+	store.Close()
+	if err != nil {
+		return false, "", err
+	}
+	if err := pol.Check(b.asOf.Add(24*time.Hour), dbID); err != nil {
+		return true, fmt.Sprintf("policy %s cannot serve the next day: %v", id, err), nil
+	}
+	if age := b.asOf.Sub(pol.CreatedAt); age >= time.Duration(b.opts.RefitDays)*24*time.Hour {
+		return true, fmt.Sprintf("policy %s is %.0f days old", id, age.Hours()/24), nil
+	}
+	return false, fmt.Sprintf("not due: policy %s from %s", id, pol.CreatedAt.Format(time.DateOnly)), nil
+}

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"rolemine/datasets"
+	"rolemine/datasets/synth"
+	"rolemine/eval/report"
+)
+
+const hostileRole = `<script>alert("role")</script>`
+
+// reportDB builds a small demo-like database: a generated organisation
+// loaded, mined twice (so role lineage exists), evaluated, triaged and
+// checked for hygiene, with one role renamed to hostile markup. It returns
+// the database path.
+func reportDB(t *testing.T) string {
+	t.Helper()
+	work := t.TempDir()
+	opts := synth.DefaultOptions
+	opts.Identities, opts.Entitlements = 2000, 600
+	if _, err := synth.Generate(opts, filepath.Join(work, "org")); err != nil {
+		t.Fatal(err)
+	}
+	db, pol := filepath.Join(work, "db.duckdb"), filepath.Join(work, "policy.json")
+	for _, args := range [][]string{
+		{"ingest", "--db", db, filepath.Join(work, "org")},
+		{"mine", "--db", db, "--out", filepath.Join(work, "roles")},
+		{"evaluate", "--db", db, "--target-precision", "0.95", "--min-decisions", "50", "--policy-out", pol},
+		{"triage", "--db", db, "--policy", pol, "--out", filepath.Join(work, "triage")},
+		{"hygiene", "--db", db, "--out", filepath.Join(work, "hygiene")},
+		{"mine", "--db", db, "--out", filepath.Join(work, "roles2")},
+	} {
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+			t.Fatalf("rolemine %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		}
+	}
+	store, err := datasets.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.DB().Exec(`UPDATE roles SET name = ? WHERE run_id = (SELECT max(run_id) FROM roles)
+		AND role_id = (SELECT min(role_id) FROM roles WHERE run_id = (SELECT max(run_id) FROM roles))`, hostileRole); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// One database serves the report, the notebooks, the browser check and the
+// README chart: building it takes most of the time.
+func TestReportNotebook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: builds a demo database")
+	}
+	db := reportDB(t)
+	out := t.TempDir()
+	page := filepath.Join(out, "report.html")
+	t.Run("report", func(t *testing.T) { testReport(t, db, out) })
+	t.Run("notebooks", func(t *testing.T) { testNotebooks(t, db, out) })
+	t.Run("browser", func(t *testing.T) {
+		testBrowser(t, page, filepath.Join(out, "notebooks", "automation-safety-review.html"))
+	})
+	t.Run("readme-chart", func(t *testing.T) { testReadmeChart(t, db) })
+}
+
+func testReport(t *testing.T, db, out string) {
+	ctx := context.Background()
+	for _, f := range []string{"html", "json", "md"} {
+		var stderr bytes.Buffer
+		if err := run(ctx, []string{"report", "--db", db, "--out", filepath.Join(out, "report."+f), "--format", f}, &bytes.Buffer{}, &stderr); err != nil {
+			t.Fatalf("report --format %s: %v\n%s", f, err, stderr.String())
+		}
+	}
+	page := read(t, filepath.Join(out, "report.html"))
+	if strings.Contains(page, hostileRole) || !strings.Contains(page, "&lt;script&gt;alert(&#34;role&#34;)&lt;/script&gt;") {
+		t.Errorf("the hostile role name is not escaped in the HTML report")
+	}
+	if strings.Contains(page, "<script") {
+		t.Errorf("the HTML report contains a script element")
+	}
+	// Every chart of the report is drawn: thresholds (overall and four
+	// tiers), reliability, ROC, PR, three distributions, role changes
+	// and hygiene. Outcome trends are notices (no outcomes run yet), and so
+	// is the similarity of drifted roles (mining one snapshot twice drifts
+	// nothing).
+	if n := strings.Count(page, `<svg class="chart"`); n < 13 {
+		t.Errorf("report has %d charts, want at least 13", n)
+	}
+	for _, want := range []string{"Headline", "requests seen", "auto-approved", "reviewed", "escalated", "precision promise",
+		"backtest precision, low tier", "tier threshold", "Reliability diagram", "ROC curve", "Precision–recall curve",
+		"Role size: members", "Role changes per mine run", "Policy tiers", "Hygiene findings by check and severity",
+		"no data yet: no outcomes recorded"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	md := read(t, filepath.Join(out, "report.md"))
+	if strings.Contains(md, hostileRole) || !strings.Contains(md, "## Headline") || !strings.Contains(md, "| role_id |") {
+		t.Errorf("markdown report: hostile name unescaped or headline/roles table missing")
+	}
+	var doc struct {
+		Sections []struct {
+			ID     string
+			Blocks []json.RawMessage
+		}
+	}
+	if err := json.Unmarshal([]byte(read(t, filepath.Join(out, "report.json"))), &doc); err != nil {
+		t.Fatalf("json report: %v", err)
+	}
+	var ids []string
+	for _, s := range doc.Sections {
+		ids = append(ids, s.ID)
+	}
+	if got := strings.Join(ids, ","); got != "headline,thresholds,calibration,outcomes,roles,drift,policy,hygiene,data" {
+		t.Errorf("json sections %s", got)
+	}
+
+	// An empty database gives a report that says what to run.
+	empty := filepath.Join(t.TempDir(), "empty.duckdb")
+	store, err := datasets.Open(ctx, empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	var buf bytes.Buffer
+	if err := run(ctx, []string{"report", "--db", empty, "--out", "-"}, &buf, &bytes.Buffer{}); err != nil {
+		t.Fatalf("report of an empty database: %v", err)
+	}
+	for _, want := range []string{"no data yet: no policy has been evaluated; run rolemine evaluate", "no data yet: no roles mined",
+		"no data yet: no hygiene findings; run rolemine hygiene", "no data yet: nothing loaded; run rolemine ingest"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("empty report lacks %q", want)
+		}
+	}
+	// Usage errors.
+	for _, args := range [][]string{
+		{"report", "--db", db, "--format", "pdf"},
+		{"report", "--db", db, "extra"},
+	} {
+		if err := run(ctx, args, &bytes.Buffer{}, &bytes.Buffer{}); exitCode(err) != 2 {
+			t.Errorf("rolemine %v: exit %d (%v), want 2", args, exitCode(err), err)
+		}
+	}
+}
+
+// testReadmeChart draws the README's chart from the test database; with
+// -update it rewrites docs/precision-threshold.svg.
+func testReadmeChart(t *testing.T, db string) {
+	ctx := context.Background()
+	store, err := datasets.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	l := &loader{ctx: ctx, db: store.DB(), maxRows: 10}
+	runs := map[string]*runInfo{}
+	if runs["evaluate"], err = l.latest("evaluate"); err != nil {
+		t.Fatal(err)
+	}
+	doc := &report.Document{}
+	if err := l.thresholds(doc, runs); err != nil {
+		t.Fatal(err)
+	}
+	var chart *report.Chart
+	for _, b := range doc.Sections[0].Blocks {
+		if b.Chart != nil && b.Chart.Title == "Risk tier low" {
+			chart = b.Chart
+		}
+	}
+	if chart == nil || len(chart.Marks) != 1 {
+		t.Fatalf("no chart of the low tier with its threshold marked")
+	}
+	svg, err := chart.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("..", "..", "docs", "precision-threshold.svg")
+	if *update {
+		// A standalone SVG file needs its namespace (inline SVG in HTML
+		// does not); it already carries xmlns.
+		if err := os.WriteFile(path, append(svg, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (regenerate with go test -run TestReportNotebook/readme-chart -update ./cmd/rolemine)", err)
+	}
+	if !bytes.HasPrefix(got, []byte(`<svg class="chart" role="img" width="560" height="340"`)) || !bytes.Contains(got, []byte("low tier threshold")) {
+		t.Errorf("%s is not the threshold chart of the low tier", path)
+	}
+}
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
