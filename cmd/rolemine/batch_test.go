@@ -412,3 +412,32 @@ func copyDir(t testing.TB, from, to string) {
 		}
 	}
 }
+
+// TestNightlyRunConfig checks the configuration file: errors name the file
+// and line, stages cannot override what the batch sets, and the command
+// line wins over the file.
+func TestNightlyRunConfig(t *testing.T) {
+	work := t.TempDir()
+	tests := []struct {
+		name, config string
+		args         []string
+		want         string
+	}{
+		{"unknown section", "input = in\n[nosuch]\nx = 1\n", nil, "nightly.conf:2: unknown section [nosuch]"},
+		{"reserved flag", "input = in\n[triage]\npolicy = other.json\n", nil, "nightly.conf:3: [triage] policy is set by rolemine run"},
+		{"not key = value", "input in\n", nil, "nightly.conf:1: want key = value"},
+		{"unknown setting", "inputs = in\n", nil, `nightly.conf:1: unknown setting "inputs"`},
+		{"bad value", "refit-days = soon\n", nil, "nightly.conf:1: refit-days"},
+		{"command line wins", "refit-days = 0\n", []string{"--refit-days", "3", "--input", filepath.Join(work, "missing")}, "run: input:"},
+		{"file value used", "refit-days = 0\ninput = x\nout = y\n", nil, "--refit-days at least 1"},
+	}
+	for _, tt := range tests {
+		config := filepath.Join(work, "nightly.conf")
+		os.WriteFile(config, []byte(tt.config), 0o644)
+		args := append([]string{"run", "--config", config, "--db", filepath.Join(work, "db.duckdb"), "--out", filepath.Join(work, "out")}, tt.args...)
+		err := run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}
