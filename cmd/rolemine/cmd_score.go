@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"rolemine/datasets"
-	"rolemine/eval/policy"
 	"rolemine/eval/score"
 	"rolemine/features"
 )
@@ -52,22 +51,11 @@ func runScore(ctx context.Context, e *env, o scoreOptions, args []string) error 
 	if o.Policy == "" || o.Out == "" || len(args) > 0 {
 		return usagef("score: give --policy FILE and --out FILE")
 	}
-	pol, err := policy.Read(o.Policy)
-	if err != nil {
-		return err
-	}
-	store, err := datasets.Open(ctx, o.DB)
+	store, pol, err := openWithPolicy(ctx, o.DB, o.Policy, time.Now())
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	dbID, err := store.DatabaseID(ctx)
-	if err != nil {
-		return err
-	}
-	if err := pol.Check(time.Now(), dbID); err != nil {
-		return err
-	}
 	s, err := refit(ctx, e, store, pol)
 	if err != nil {
 		return err

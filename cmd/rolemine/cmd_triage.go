@@ -85,23 +85,12 @@ func runTriage(ctx context.Context, e *env, o triageOptions, args []string) erro
 	if !(o.QAShare >= 0 && o.QAShare <= 1) {
 		return usagef("triage: --qa-share %v outside [0, 1]", o.QAShare)
 	}
-	pol, err := policy.Read(o.Policy)
-	if err != nil {
-		return err
-	}
-	store, err := datasets.Open(ctx, o.DB)
+	started := time.Now().UTC()
+	store, pol, err := openWithPolicy(ctx, o.DB, o.Policy, e.batch.now())
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	started, now := time.Now().UTC(), e.batch.now()
-	dbID, err := store.DatabaseID(ctx)
-	if err != nil {
-		return err
-	}
-	if err := pol.Check(now, dbID); err != nil {
-		return err
-	}
 	if err := applySuspensions(ctx, e, store, pol); err != nil {
 		return err
 	}
@@ -127,6 +116,28 @@ func runTriage(ctx context.Context, e *env, o triageOptions, args []string) erro
 	}
 	run := &datasets.Run{Command: "triage", SnapshotID: snapshot, StartedAt: started, Parameters: o, Batch: e.batch.ID}
 	return storeTriage(ctx, store, run, pol, decisions)
+}
+
+// openWithPolicy reads the policy file and opens the database, checking
+// that the policy was learned from this database and is unexpired at now.
+func openWithPolicy(ctx context.Context, db, policyPath string, now time.Time) (*datasets.Store, *policy.File, error) {
+	pol, err := policy.Read(policyPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := datasets.Open(ctx, db)
+	if err != nil {
+		return nil, nil, err
+	}
+	dbID, err := store.DatabaseID(ctx)
+	if err == nil {
+		err = pol.Check(now, dbID)
+	}
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return store, pol, nil
 }
 
 // applySuspensions suspends the tiers the circuit breaker suspended under
