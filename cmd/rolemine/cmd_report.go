@@ -126,14 +126,10 @@ type loader struct {
 	maxRows int
 }
 
-// result is a query's column names and rows, values as the driver returns
-// them with DuckDB's wide numbers narrowed (see plainValue).
-type result struct {
-	cols []string
-	rows [][]any
-}
-
-func queryResult(ctx context.Context, db *sql.DB, q string, args ...any) (*result, error) {
+// queryResult runs q on db and returns its column names and rows, values
+// as the driver returns them with DuckDB's wide numbers narrowed (see
+// plainValue).
+func queryResult(ctx context.Context, db *sql.DB, q string, args ...any) (*report.Result, error) {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -143,7 +139,7 @@ func queryResult(ctx context.Context, db *sql.DB, q string, args ...any) (*resul
 	if err != nil {
 		return nil, err
 	}
-	r := &result{cols: cols}
+	r := &report.Result{Columns: cols}
 	for rows.Next() {
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
@@ -156,7 +152,7 @@ func queryResult(ctx context.Context, db *sql.DB, q string, args ...any) (*resul
 		for k, v := range vals {
 			vals[k] = plainValue(v)
 		}
-		r.rows = append(r.rows, vals)
+		r.Rows = append(r.Rows, vals)
 	}
 	return r, rows.Err()
 }
@@ -203,65 +199,6 @@ func plainValue(v any) any {
 	return v
 }
 
-// float returns v as a float64, NaN if it is not a number.
-func float(v any) float64 {
-	switch x := v.(type) {
-	case float64:
-		return x
-	case int64:
-		return float64(x)
-	case int:
-		return float64(x)
-	case bool:
-		if x {
-			return 1
-		}
-		return 0
-	case time.Time:
-		return float64(x.Unix())
-	}
-	return math.NaN()
-}
-
-// column returns the values of column name as floats.
-func (r *result) column(name string) []float64 {
-	k := slices.Index(r.cols, name)
-	if k < 0 {
-		panic(fmt.Sprintf("rolemine: no column %q in %v", name, r.cols))
-	}
-	out := make([]float64, len(r.rows))
-	for i, row := range r.rows {
-		out[i] = float(row[k])
-	}
-	return out
-}
-
-// strings returns the values of column name formatted.
-func (r *result) strings(name string) []string {
-	k := slices.Index(r.cols, name)
-	if k < 0 {
-		panic(fmt.Sprintf("rolemine: no column %q in %v", name, r.cols))
-	}
-	out := make([]string, len(r.rows))
-	for i, row := range r.rows {
-		out[i] = report.FormatValue(row[k])
-	}
-	return out
-}
-
-// groups splits the row indices by the formatted value of column name, in
-// order of first appearance.
-func (r *result) groups(name string) (keys []string, rows map[string][]int) {
-	rows = map[string][]int{}
-	for i, v := range r.strings(name) {
-		if _, ok := rows[v]; !ok {
-			keys = append(keys, v)
-		}
-		rows[v] = append(rows[v], i)
-	}
-	return keys, rows
-}
-
 func pick(xs []float64, idx []int) []float64 {
 	out := make([]float64, len(idx))
 	for k, i := range idx {
@@ -270,19 +207,7 @@ func pick(xs []float64, idx []int) []float64 {
 	return out
 }
 
-// table returns the result as a report table of at most max rows.
-func (r *result) table(caption string, max int) *report.Table {
-	t := &report.Table{Caption: caption, Columns: r.cols, Rows: r.rows}
-	if len(r.rows) > max {
-		t.Rows, t.Total = r.rows[:max], len(r.rows)
-	}
-	if t.Rows == nil {
-		t.Rows = [][]any{}
-	}
-	return t
-}
-
-func (l *loader) query(q string, args ...any) (*result, error) {
+func (l *loader) query(q string, args ...any) (*report.Result, error) {
 	r, err := queryResult(l.ctx, l.db, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w\nquery: %s", err, strings.Join(strings.Fields(q), " "))
@@ -374,9 +299,9 @@ func (l *loader) headline(doc *report.Document, runs map[string]*runInfo) error 
 		if err != nil {
 			return err
 		}
-		v := r.rows[0]
-		n := float(v[0])
-		share := func(x any) string { return report.Percent(float(x) / n) }
+		v := r.Rows[0]
+		n := report.Float(v[0])
+		share := func(x any) string { return report.Percent(report.Float(x) / n) }
 		figs = append(figs,
 			report.Figure{Label: "requests seen", Value: report.FormatValue(v[0]), Detail: fmt.Sprintf("triage run %d", t.ID)},
 			report.Figure{Label: "auto-approved", Value: report.FormatValue(v[1]), Detail: share(v[1]) + fmt.Sprintf(", %s sent to QA review", report.FormatValue(v[4]))},
@@ -384,7 +309,7 @@ func (l *loader) headline(doc *report.Document, runs map[string]*runInfo) error 
 			report.Figure{Label: "escalated", Value: report.FormatValue(v[3]), Detail: share(v[3])})
 	}
 	if ev := runs["evaluate"]; ev != nil {
-		target, conf := float(ev.Parameters["TargetPrecision"]), float(ev.Parameters["Confidence"])
+		target, conf := report.Float(ev.Parameters["TargetPrecision"]), report.Float(ev.Parameters["Confidence"])
 		figs = append(figs, report.Figure{Label: "precision promise", Value: "≥ " + report.Percent(target),
 			Detail: fmt.Sprintf("per automated tier, lower bound at %s confidence", report.Percent(conf))})
 		r, err := l.query(`SELECT tier, auto_approved, expected_precision, precision_lower, precision_upper FROM policy_tiers
@@ -392,9 +317,9 @@ func (l *loader) headline(doc *report.Document, runs map[string]*runInfo) error 
 		if err != nil {
 			return err
 		}
-		for _, row := range r.rows {
+		for _, row := range r.Rows {
 			figs = append(figs, report.Figure{Label: fmt.Sprintf("backtest precision, %v tier", row[0]),
-				Value:  report.Interval(float(row[2]), float(row[3]), float(row[4])),
+				Value:  report.Interval(report.Float(row[2]), report.Float(row[3]), report.Float(row[4])),
 				Detail: fmt.Sprintf("%s held-out auto-approvals", report.FormatValue(row[1]))})
 		}
 	}
@@ -405,10 +330,10 @@ func (l *loader) headline(doc *report.Document, runs map[string]*runInfo) error 
 		if err != nil {
 			return err
 		}
-		for _, row := range r.rows {
-			v, f := float(row[1]), float(row[2])
+		for _, row := range r.Rows {
+			v, f := report.Float(row[1]), report.Float(row[2])
 			figs = append(figs, report.Figure{Label: fmt.Sprintf("measured precision, %v tier", row[0]),
-				Value:  report.Interval(1-f/v, float(row[3]), float(row[4])),
+				Value:  report.Interval(1-f/v, report.Float(row[3]), report.Float(row[4])),
 				Detail: fmt.Sprintf("%s verified auto-approvals after go-live", report.FormatValue(row[1]))})
 		}
 	}
@@ -448,7 +373,7 @@ func (l *loader) thresholds(doc *report.Document, runs map[string]*runInfo) erro
 		"one-sided lower confidence bound), the **recall** (share of human approvals automated) and the **coverage** (share of requests automated). " +
 		"Dashed vertical lines mark the thresholds the policy chose; the flat line is the promised precision. A tier's threshold is the lowest " +
 		"score whose lower bound still reaches the promise."})
-	target := float(ev.Parameters["TargetPrecision"])
+	target := report.Float(ev.Parameters["TargetPrecision"])
 	sweep, err := l.query(`SELECT grp, threshold, precision, precision_lower, recall, coverage FROM evaluation_sweep
 		WHERE run_id = ? ORDER BY `+tierOrder("grp")+`, threshold`, ev.ID)
 	if err != nil {
@@ -459,14 +384,14 @@ func (l *loader) thresholds(doc *report.Document, runs map[string]*runInfo) erro
 		return err
 	}
 	marks := map[string][]report.Mark{}
-	for _, row := range tiers.rows {
-		m := report.Mark{X: float(row[1]), Label: fmt.Sprintf("%v tier threshold", row[0])}
+	for _, row := range tiers.Rows {
+		m := report.Mark{X: report.Float(row[1]), Label: fmt.Sprintf("%v tier threshold", row[0])}
 		marks[report.FormatValue(row[0])] = append(marks[report.FormatValue(row[0])], m)
 		marks["overall"] = append(marks["overall"], m)
 	}
-	keys, idx := sweep.groups("grp")
-	x, prec, lower := sweep.column("threshold"), sweep.column("precision"), sweep.column("precision_lower")
-	recall, cover := sweep.column("recall"), sweep.column("coverage")
+	keys, idx := sweep.Groups("grp")
+	x, prec, lower := sweep.Column("threshold"), sweep.Column("precision"), sweep.Column("precision_lower")
+	recall, cover := sweep.Column("recall"), sweep.Column("coverage")
 	for _, g := range keys {
 		rows := idx[g]
 		xs := pick(x, rows)
@@ -508,7 +433,7 @@ func (l *loader) calibration(doc *report.Document, runs map[string]*runInfo) err
 		s.Blocks = append(s.Blocks, report.Block{Figures: []report.Figure{
 			{Label: "ROC AUC", Value: fmt4(ev.Summary["roc_auc"])}, {Label: "PR AUC", Value: fmt4(ev.Summary["pr_auc"])},
 			{Label: "Brier score", Value: fmt4(ev.Summary["brier"])}, {Label: "expected calibration error", Value: fmt4(ev.Summary["ece"])},
-			{Label: "held-out decisions", Value: report.FormatValue(float(ev.Summary["held_out"])), Detail: fmt.Sprint(ev.Summary["backtest"])},
+			{Label: "held-out decisions", Value: report.FormatValue(report.Float(ev.Summary["held_out"])), Detail: fmt.Sprint(ev.Summary["backtest"])},
 		}})
 	}
 	rel, err := l.query(`SELECT grp, mean_probability, approved_share, n FROM evaluation_reliability
@@ -526,9 +451,9 @@ func (l *loader) calibration(doc *report.Document, runs map[string]*runInfo) err
 	if err != nil {
 		return err
 	}
-	curves := func(r *result, x, y string) []report.Series {
-		keys, idx := r.groups("grp")
-		xs, ys := r.column(x), r.column(y)
+	curves := func(r *report.Result, x, y string) []report.Series {
+		keys, idx := r.Groups("grp")
+		xs, ys := r.Column(x), r.Column(y)
 		var out []report.Series
 		for _, g := range keys {
 			out = append(out, report.Series{Name: g, X: pick(xs, idx[g]), Y: pick(ys, idx[g])})
@@ -552,7 +477,7 @@ func (l *loader) calibration(doc *report.Document, runs map[string]*runInfo) err
 }
 
 func fmt4(v any) string {
-	f := float(v)
+	f := report.Float(v)
 	if math.IsNaN(f) {
 		return "–"
 	}
@@ -580,15 +505,15 @@ func (l *loader) outcomes(doc *report.Document, runs map[string]*runInfo) error 
 	if err != nil {
 		return err
 	}
-	keys, idx := trend.groups("tier")
-	x := trend.column("triage_run_id")
+	keys, idx := trend.Groups("tier")
+	x := trend.Column("triage_run_id")
 	var fa, rb []report.Series
 	for _, g := range keys {
 		rows := idx[g]
-		fa = append(fa, report.Series{Name: g, X: pick(x, rows), Y: pick(trend.column("false_approval_rate"), rows),
-			Lower: pick(trend.column("false_approval_lower"), rows), Upper: pick(trend.column("false_approval_upper"), rows)})
-		rb = append(rb, report.Series{Name: g, X: pick(x, rows), Y: pick(trend.column("rollback_rate"), rows),
-			Lower: pick(trend.column("rollback_lower"), rows), Upper: pick(trend.column("rollback_upper"), rows)})
+		fa = append(fa, report.Series{Name: g, X: pick(x, rows), Y: pick(trend.Column("false_approval_rate"), rows),
+			Lower: pick(trend.Column("false_approval_lower"), rows), Upper: pick(trend.Column("false_approval_upper"), rows)})
+		rb = append(rb, report.Series{Name: g, X: pick(x, rows), Y: pick(trend.Column("rollback_rate"), rows),
+			Lower: pick(trend.Column("rollback_lower"), rows), Upper: pick(trend.Column("rollback_upper"), rows)})
 	}
 	s.Blocks = append(s.Blocks,
 		report.Block{Chart: &report.Chart{Title: "False-approval rate by triage run", XLabel: "triage run", YLabel: "false approvals / verified", Series: fa, YMin: 0, YMax: 0, Width: 560, Height: 320}},
@@ -600,7 +525,7 @@ func (l *loader) outcomes(doc *report.Document, runs map[string]*runInfo) error 
 	if err != nil {
 		return err
 	}
-	s.Blocks = append(s.Blocks, report.Block{Table: stats.table(fmt.Sprintf("Error rates over all triage runs under each policy (outcomes run %d)", oc.ID), l.maxRows)})
+	s.Blocks = append(s.Blocks, report.Block{Table: stats.Table(fmt.Sprintf("Error rates over all triage runs under each policy (outcomes run %d)", oc.ID), l.maxRows)})
 	if ok, err := l.exists("tier_states"); err != nil {
 		return err
 	} else if ok {
@@ -609,7 +534,7 @@ func (l *loader) outcomes(doc *report.Document, runs map[string]*runInfo) error 
 		if err != nil {
 			return err
 		}
-		s.Blocks = append(s.Blocks, report.Block{Table: st.table("Tier states: suspended tiers first, and tiers recommended for expansion", l.maxRows)})
+		s.Blocks = append(s.Blocks, report.Block{Table: st.Table("Tier states: suspended tiers first, and tiers recommended for expansion", l.maxRows)})
 	}
 	if ok, err := l.exists("outcomes"); err != nil {
 		return err
@@ -625,7 +550,7 @@ func (l *loader) outcomes(doc *report.Document, runs map[string]*runInfo) error 
 		if err != nil {
 			return err
 		}
-		s.Blocks = append(s.Blocks, report.Block{Table: fa.table("False approvals and rollbacks of auto-approved requests", l.maxRows)})
+		s.Blocks = append(s.Blocks, report.Block{Table: fa.Table("False approvals and rollbacks of auto-approved requests", l.maxRows)})
 	}
 	doc.Sections = append(doc.Sections, s)
 	return nil
@@ -644,8 +569,8 @@ func (l *loader) roles(doc *report.Document, runs map[string]*runInfo) error {
 		return err
 	}
 	metric := map[string]float64{}
-	for _, row := range m.rows {
-		metric[report.FormatValue(row[0])] = float(row[1])
+	for _, row := range m.Rows {
+		metric[report.FormatValue(row[0])] = report.Float(row[1])
 	}
 	s.Blocks = append(s.Blocks, report.Block{Figures: []report.Figure{
 		{Label: "roles", Value: report.FormatValue(metric["roles"]), Detail: fmt.Sprintf("%s of them partial", report.FormatValue(metric["partial_roles"]))},
@@ -668,18 +593,18 @@ func (l *loader) roles(doc *report.Document, runs map[string]*runInfo) error {
 	}
 	s.Blocks = append(s.Blocks,
 		report.Block{Chart: &report.Chart{Title: "Role size: members", Kind: report.Histogram, XLabel: "members per role", YLabel: "roles",
-			Series: []report.Series{{X: sizes.column("members")}}, Bins: 30, Width: 420, Height: 300}},
+			Series: []report.Series{{X: sizes.Column("members")}}, Bins: 30, Width: 420, Height: 300}},
 		report.Block{Chart: &report.Chart{Title: "Role size: entitlements", Kind: report.Histogram, XLabel: "entitlements per role", YLabel: "roles",
-			Series: []report.Series{{X: sizes.column("entitlements")}}, Bins: 30, Width: 420, Height: 300}},
+			Series: []report.Series{{X: sizes.Column("entitlements")}}, Bins: 30, Width: 420, Height: 300}},
 		report.Block{Chart: &report.Chart{Title: "Coverage of each identity's access by its roles", Kind: report.Histogram, XLabel: "share of the identity's entitlements granted by roles",
-			YLabel: "identities", Series: []report.Series{{X: cov.column("coverage")}}, Bins: 20, Width: 420, Height: 300}},
+			YLabel: "identities", Series: []report.Series{{X: cov.Column("coverage")}}, Bins: 20, Width: 420, Height: 300}},
 	)
 	t, err := l.query(`SELECT role_id, name, kind, members, entitlements, rule, rule_precision, rule_recall FROM roles
 		WHERE run_id = ? ORDER BY members * entitlements DESC, role_id`, mine.ID)
 	if err != nil {
 		return err
 	}
-	s.Blocks = append(s.Blocks, report.Block{Table: t.table(fmt.Sprintf("Roles of mine run %d with the attribute rule that explains their members (largest first)", mine.ID), l.maxRows)})
+	s.Blocks = append(s.Blocks, report.Block{Table: t.Table(fmt.Sprintf("Roles of mine run %d with the attribute rule that explains their members (largest first)", mine.ID), l.maxRows)})
 	doc.Sections = append(doc.Sections, s)
 	return nil
 }
@@ -702,13 +627,13 @@ func (l *loader) drift(doc *report.Document, runs map[string]*runInfo) error {
 	var runIDs []string
 	changes := []string{"added", "drifted", "removed", "unchanged"}
 	counts := map[string]map[string]float64{}
-	for _, row := range r.rows {
+	for _, row := range r.Rows {
 		id, c := report.FormatValue(row[0]), report.FormatValue(row[1])
 		if counts[id] == nil {
 			counts[id] = map[string]float64{}
 			runIDs = append(runIDs, id)
 		}
-		counts[id][c] = float(row[2])
+		counts[id][c] = report.Float(row[2])
 		if !slices.Contains(changes, c) {
 			changes = append(changes, c)
 		}
@@ -731,7 +656,7 @@ func (l *loader) drift(doc *report.Document, runs map[string]*runInfo) error {
 		report.Block{Chart: &report.Chart{Title: "Role changes per mine run", Kind: report.Bar, XLabel: "mine run", YLabel: "roles",
 			Categories: runIDs, Series: series, Width: 560, Height: 320}},
 		report.Block{Chart: &report.Chart{Title: "Similarity of drifted roles to their predecessors (latest run)", Kind: report.Histogram,
-			XLabel: "Jaccard similarity of entitlements", YLabel: "roles", Series: []report.Series{{X: jac.column("jaccard")}}, Bins: 20, Width: 420, Height: 320}},
+			XLabel: "Jaccard similarity of entitlements", YLabel: "roles", Series: []report.Series{{X: jac.Column("jaccard")}}, Bins: 20, Width: 420, Height: 320}},
 	)
 	t, err := l.query(`SELECT c.role_id, r.name, c.change, c.previous_run_id, c.jaccard, c.entitlements_added, c.entitlements_removed,
 			c.members_before, c.members_after
@@ -741,7 +666,7 @@ func (l *loader) drift(doc *report.Document, runs map[string]*runInfo) error {
 	if err != nil {
 		return err
 	}
-	s.Blocks = append(s.Blocks, report.Block{Table: t.table("Roles added, drifted or removed in the latest mine run", l.maxRows)})
+	s.Blocks = append(s.Blocks, report.Block{Table: t.Table("Roles added, drifted or removed in the latest mine run", l.maxRows)})
 	doc.Sections = append(doc.Sections, s)
 	return nil
 }
@@ -767,8 +692,8 @@ func (l *loader) policy(doc *report.Document, runs map[string]*runInfo) error {
 	s.Blocks = append(s.Blocks,
 		report.Block{Text: fmt.Sprintf("Policy of evaluate run %d: target precision %s at %s confidence. High and critical tiers, privileged entitlements and "+
 			"separation-of-duties conflicts are never auto-approved whatever the score.", ev.ID,
-			report.Percent(float(ev.Parameters["TargetPrecision"])), report.Percent(float(ev.Parameters["Confidence"])))},
-		report.Block{Table: t.table("Policy tiers", l.maxRows)})
+			report.Percent(report.Float(ev.Parameters["TargetPrecision"])), report.Percent(report.Float(ev.Parameters["Confidence"])))},
+		report.Block{Table: t.Table("Policy tiers", l.maxRows)})
 	doc.Sections = append(doc.Sections, s)
 	return nil
 }
@@ -795,12 +720,12 @@ func (l *loader) hygiene(doc *report.Document, runs map[string]*runInfo) error {
 	var checks []string
 	count := map[[2]string]float64{}
 	present := map[string]bool{}
-	for _, row := range r.rows {
+	for _, row := range r.Rows {
 		c, sev := report.FormatValue(row[0]), report.FormatValue(row[1])
 		if !slices.Contains(checks, c) {
 			checks = append(checks, c)
 		}
-		count[[2]string{c, sev}] = float(row[2])
+		count[[2]string{c, sev}] = report.Float(row[2])
 		present[sev] = true
 	}
 	slices.Sort(checks)
@@ -840,7 +765,7 @@ func (l *loader) hygiene(doc *report.Document, runs map[string]*runInfo) error {
 	if err != nil {
 		return err
 	}
-	s.Blocks = append(s.Blocks, report.Block{Table: top.table("Findings, most severe first", l.maxRows)})
+	s.Blocks = append(s.Blocks, report.Block{Table: top.Table("Findings, most severe first", l.maxRows)})
 	doc.Sections = append(doc.Sections, s)
 	return nil
 }
@@ -863,19 +788,19 @@ func (l *loader) data(doc *report.Document, runs map[string]*runInfo) error {
 	if err != nil {
 		return err
 	}
-	if len(r.rows) == 0 {
+	if len(r.Rows) == 0 {
 		s.Blocks = append(s.Blocks, noData("nothing loaded", "rolemine ingest"))
 		doc.Sections = append(doc.Sections, s)
 		return nil
 	}
-	latest := r.rows[0]
-	if n := float(latest[6]); n > 0 {
+	latest := r.Rows[0]
+	if n := report.Float(latest[6]); n > 0 {
 		doc.Warnings = append(doc.Warnings, fmt.Sprintf("snapshot %v has %s load warnings (see the data-quality notebook)", latest[0], report.FormatValue(n)))
 	}
-	if n := float(latest[4]); n > 0 {
+	if n := report.Float(latest[4]); n > 0 {
 		doc.Warnings = append(doc.Warnings, fmt.Sprintf("snapshot %v rejected %s rows, kept in the rejects table", latest[0], report.FormatValue(n)))
 	}
-	s.Blocks = append(s.Blocks, report.Block{Table: r.table("Snapshots, newest first", l.maxRows)})
+	s.Blocks = append(s.Blocks, report.Block{Table: r.Table("Snapshots, newest first", l.maxRows)})
 	doc.Sections = append(doc.Sections, s)
 	return nil
 }

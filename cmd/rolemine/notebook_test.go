@@ -8,10 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"rolemine/datasets"
-	"rolemine/eval/report"
 )
 
 // notebooksDir is the repository's notebooks/ folder.
@@ -87,62 +84,5 @@ func TestNotebookErrors(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"notebook", "show", "x.md"}, &bytes.Buffer{}, &bytes.Buffer{}); exitCode(err) != 2 {
 		t.Errorf("notebook show: exit %d, want 2", exitCode(err))
-	}
-}
-
-// Cells, sections and directives are parsed, and charts built from a
-// result, as the command's help describes.
-func TestNotebookParse(t *testing.T) {
-	src := "# Title\n\nIntro *text*.\n\n## First\n\n```sql\n-- requires: a, b\n-- empty: none yet\n-- hide\nSELECT 1\n```\n\n```text\nnot a cell\n```\n\n```chart\ntype: bar\nx: k\ny: v\nsql: SELECT\n  1\n```\n"
-	nb, err := parseNotebook("nb.md", src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	type c struct {
-		Kind string
-		Line int
-	}
-	var got []c
-	for _, x := range nb.cells {
-		got = append(got, c{x.kind, x.line})
-	}
-	want := []c{{"markdown", 3}, {"section", 5}, {"sql", 7}, {"markdown", 14}, {"chart", 18}}
-	if diff := cmp.Diff(want, got); diff != "" || nb.title != "Title" {
-		t.Errorf("cells (-want +got):\n%s; title %q", diff, nb.title)
-	}
-	d := parseDirectives(nb.cells[2].text)
-	if diff := cmp.Diff(sqlDirectives{requires: []string{"a", "b"}, empty: "none yet", hide: true}, d, cmp.AllowUnexported(sqlDirectives{})); diff != "" {
-		t.Errorf("directives (-want +got):\n%s", diff)
-	}
-	spec, err := parseChartSpec(nb.cells[4].text)
-	if err != nil || spec.sql != "SELECT\n  1" || spec.chart.Kind != report.Bar {
-		t.Fatalf("chart spec %+v, %v", spec, err)
-	}
-
-	r := &result{cols: []string{"tier", "x", "y", "lo", "hi"}, rows: [][]any{
-		{"low", 1.0, 0.5, 0.4, 0.6}, {"low", 2.0, 0.7, 0.6, 0.8}, {"high", 1.0, 0.2, 0.1, 0.3},
-	}}
-	line, _ := parseChartSpec("x: x\ny: y\nseries: tier\nlower: lo\nupper: hi\nmark: x")
-	ch, err := line.build(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantSeries := []report.Series{
-		{Name: "low", X: []float64{1, 2}, Y: []float64{0.5, 0.7}, Lower: []float64{0.4, 0.6}, Upper: []float64{0.6, 0.8}},
-		{Name: "high", X: []float64{1}, Y: []float64{0.2}, Lower: []float64{0.1}, Upper: []float64{0.3}},
-	}
-	if diff := cmp.Diff(wantSeries, ch.Series); diff != "" {
-		t.Errorf("line series (-want +got):\n%s", diff)
-	}
-	if len(ch.Marks) != 2 || ch.XLabel != "x" || ch.YLabel != "y" {
-		t.Errorf("marks %v, labels %q %q", ch.Marks, ch.XLabel, ch.YLabel)
-	}
-	bar, _ := parseChartSpec("type: bar\nx: tier\ny: y")
-	ch, err = bar.build(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([]string{"low", "high"}, ch.Categories); diff != "" || !cmp.Equal([]float64{1.2, 0.2}, ch.Series[0].Y) {
-		t.Errorf("bar categories (-want +got):\n%s; values %v", diff, ch.Series[0].Y)
 	}
 }

@@ -33,10 +33,22 @@
 // whose width and height attributes are Chart.Width and Chart.Height in CSS
 // pixels (DefaultWidth by DefaultHeight when zero).
 //
+// # Notebooks
+//
+// ParseNotebook splits a notebook file (Markdown with ```sql and ```chart
+// cells) into Cells that keep their line in the file; ParseDirectives reads
+// the "-- requires:", "-- empty:" and "-- hide" comments of a SQL cell;
+// ParseChartSpec parses a chart cell and ChartSpec.Build draws it from a
+// Result (column names and rows of values) that the caller got by running
+// the SQL. Errors of ParseNotebook and Notebook.CellError name the notebook
+// file and line; those of ParseChartSpec and Build are relative to the cell.
+//
 // # Errors and panics
 //
 // A Block with no or several kinds set, a Series whose slices are not
 // parallel, or a Table row with more cells than columns is misuse and panics
-// with a "report: " message when rendered. Write errors are returned.
+// with a "report: " message when rendered; so does asking a Result for a
+// column it does not have (ChartSpec.Build checks its columns first and
+// returns an error instead). Write errors are returned.
 // Values are never mutated.
 package report
