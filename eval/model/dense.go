@@ -285,12 +285,31 @@ func newEncoder(xs []Instance, b Boost, folds int, smooth float64, src rand.Sour
 	return e, dense
 }
 
+// groupOrder is the largest group size of na attributes: b.Order (at most
+// 3), lowered while the groups of that size and smaller number more than
+// b.MaxGroups.
+func groupOrder(na int, b Boost) int {
+	order := min(b.Order, 3)
+	groups := func(k int) int { // Σ_{s ≤ k} C(na, s)
+		total, c := 0, 1
+		for s := 1; s <= k; s++ {
+			c = c * (na - s + 1) / s
+			total += c
+		}
+		return total
+	}
+	for b.MaxGroups > 0 && order > 1 && groups(order) > b.MaxGroups {
+		order--
+	}
+	return order
+}
+
 // chooseGroups sets the groups and cards of e from the training values.
 func (e *encoder) chooseGroups(vals []uint64, b Boost) {
 	na := len(e.names)
 	n := len(vals) / max(na, 1)
 	var cand [][]int
-	for size := 1; size <= min(b.Order, 3); size++ {
+	for size := 1; size <= groupOrder(na, b); size++ {
 		cand = appendSubsets(cand, nil, 0, na, size)
 	}
 	key := func(g []int) string {

@@ -90,3 +90,29 @@ func TestEncoderSignals(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupOrder: the order is lowered while the groups of that order
+// outnumber MaxGroups. Counts: 9 attributes give 9 + 36 + 84 = 129 groups up
+// to triples; 13 give 13 + 78 + 286 = 377, and 91 up to pairs; 60 give 1,830
+// up to pairs.
+func TestGroupOrder(t *testing.T) {
+	tests := []struct {
+		na, order, maxGroups, want int
+	}{
+		{9, 3, 150, 3},
+		{13, 3, 150, 2},
+		{13, 3, 377, 3},
+		{13, 3, 376, 2},
+		{60, 3, 150, 1},
+		{60, 3, 0, 3},
+		{5, 2, 150, 2},
+		{2, 3, 1, 1},
+	}
+	for _, tt := range tests {
+		b := DefaultBoost
+		b.Order, b.MaxGroups = tt.order, tt.maxGroups
+		if got := groupOrder(tt.na, b); got != tt.want {
+			t.Errorf("groupOrder(%d attributes, order %d, max %d) = %d, want %d", tt.na, tt.order, tt.maxGroups, got, tt.want)
+		}
+	}
+}

@@ -23,6 +23,12 @@ type Boost struct {
 	// all the others (for the resource: the requester's whole profile).
 	Order    int
 	Profiles bool
+	// MaxGroups bounds the number of attribute groups (singles, pairs,
+	// triples) of the dense signals: when the groups of Order attributes
+	// number more, the order is lowered until they fit, since their count,
+	// and with it the cost of every fit and score, grows with the cube of
+	// the attributes. Zero means no bound.
+	MaxGroups int
 	// LearningRate shrinks every tree's leaf values. In (0, 1].
 	LearningRate float64
 	// MaxDepth limits the depth of every tree; a tree has at most
@@ -57,7 +63,7 @@ func (b Boost) check() {
 	if b.Trees == 0 {
 		return
 	}
-	ok := b.Trees > 0 && b.Weight >= 0 && b.Weight < 1 && b.Order >= 1 && b.Order <= 3 && b.LearningRate > 0 && b.LearningRate <= 1 &&
+	ok := b.Trees > 0 && b.Weight >= 0 && b.Weight < 1 && b.Order >= 1 && b.Order <= 3 && b.MaxGroups >= 0 && b.LearningRate > 0 && b.LearningRate <= 1 &&
 		b.MaxDepth >= 1 && b.MaxDepth <= 16 && b.MinLeaf >= 1 && b.L2 >= 0 &&
 		b.RowSample > 0 && b.RowSample <= 1 && b.ColSample > 0 && b.ColSample <= 1 &&
 		b.Bins >= 2 && b.Bins <= 256 && b.Holdout >= 0 && b.Holdout <= 0.5 && b.Patience >= 0 && b.Bags >= 1

@@ -96,6 +96,7 @@ var DefaultBoost = Boost{
 	Trees:        300,
 	Weight:       0.6,
 	Order:        3,
+	MaxGroups:    150,
 	Profiles:     true,
 	LearningRate: 0.02,
 	MaxDepth:     6,
