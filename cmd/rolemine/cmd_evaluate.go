@@ -115,7 +115,7 @@ func runEvaluate(ctx context.Context, e *env, o evaluateOptions, args []string) 
 		}
 	}
 	pol := policy.New(bt, src, opts.Thresholds, o.DefaultRisk, o.Seed, start, time.Duration(o.ValidDays)*24*time.Hour)
-	pol.MaxDecisions = opts.MaxDecisions
+	pol.MaxDecisions, pol.Model = opts.MaxDecisions, policy.ModelSignature(opts.Model)
 	pol.Seal()
 	printEvaluation(e, bt, pol)
 	if o.PolicyOut != "" {

@@ -187,8 +187,11 @@ func refit(ctx context.Context, e *env, store *datasets.Store, pol *policy.File)
 		return nil, fmt.Errorf("%w: the decisions of snapshot %d no longer match the policy's training data (hash %s, policy %s); run rolemine evaluate again",
 			policy.ErrOtherSource, pol.Source.SnapshotID, h[:12], pol.Source.DataHash[:12])
 	}
-	xs := feat.Instances(decided, func(k int) int64 { return score.AsOf(decided[k]) })
 	opts := score.DefaultBacktestOptions.Model
+	if err := pol.CheckModel(opts); err != nil {
+		return nil, err
+	}
+	xs := feat.Instances(decided, func(k int) int64 { return score.AsOf(decided[k]) })
 	opts.NumericNames = feat.SignalNames()
 	var m *model.Model
 	err = e.run("fitting the model", func() (err error) { m, err = model.Fit(xs, opts, rand.NewPCG(pol.Seed, 11)); return err })

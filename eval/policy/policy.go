@@ -14,6 +14,7 @@ import (
 
 	"rolemine/datasets/schema"
 	"rolemine/eval"
+	"rolemine/eval/model"
 	"rolemine/eval/score"
 )
 
@@ -37,6 +38,9 @@ type File struct {
 	// MaxDecisions is the bound on the most recent decisions the model is
 	// trained on (score.Training); 0 means all.
 	MaxDecisions int `json:"max_decisions,omitempty"`
+	// Model identifies the model's settings (ModelSignature): triage refits
+	// only the same model, as the calibration map belongs to its scores.
+	Model string `json:"model"`
 
 	Tiers []Tier `json:"tiers"`
 	// Calibration maps raw model scores to probabilities of approval:
@@ -206,6 +210,24 @@ func (f *File) Tier(tier string) (Tier, bool) {
 		return Tier{}, false
 	}
 	return f.Tiers[i], true
+}
+
+// ModelSignature identifies model settings: the SHA-256 of their JSON,
+// without the names of the numeric signals.
+func ModelSignature(o model.Options) string {
+	o.NumericNames = nil
+	data, _ := json.Marshal(o)
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8])
+}
+
+// CheckModel returns an error unless the policy was learned with model
+// settings o.
+func (f *File) CheckModel(o model.Options) error {
+	if sig := ModelSignature(o); f.Model != sig {
+		return fmt.Errorf("policy %s was learned with other model settings (%q, this rolemine uses %q): run rolemine evaluate again", f.ID, f.Model, sig)
+	}
+	return nil
 }
 
 // Suspend suspends auto-approval of tier for the policy's remaining use in

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"rolemine/eval/model"
 	"rolemine/eval/score"
 )
 
@@ -86,6 +87,21 @@ func TestPolicyFileRoundTripAndChecks(t *testing.T) {
 	}
 	if err := got.Check(time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), "db2"); !errors.Is(err, ErrOtherSource) {
 		t.Errorf("other database: error %v, want ErrOtherSource", err)
+	}
+	// Refitting needs the model settings the policy was learned with.
+	got.Model = ModelSignature(model.DefaultOptions)
+	if err := got.CheckModel(model.DefaultOptions); err != nil {
+		t.Errorf("same model refused: %v", err)
+	}
+	other := model.DefaultOptions
+	other.Boost.Trees++
+	if err := got.CheckModel(other); err == nil {
+		t.Error("other model settings accepted")
+	}
+	named := model.DefaultOptions
+	named.NumericNames = []string{"peers"}
+	if err := got.CheckModel(named); err != nil {
+		t.Errorf("signal names changed the model signature: %v", err)
 	}
 	// A hand-edited threshold is detected.
 	got.Tiers[1].AutoApprove, got.Tiers[1].Threshold = true, -10
