@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -54,7 +56,8 @@ breaker suspended (rolemine outcomes) are not auto-approved. A share of
 auto-approvals (--qa-share, reproducible by --seed) is also sent to human
 quality review. Decisions are stored in the triage_decisions table, appended
 to the hash-chained decision log, and written to DIR/decisions.csv and
-DIR/decisions.jsonl. rolemine grants nothing: it writes decisions for the
+DIR/decisions.jsonl in the order a workflow should take them: escalations,
+reviews, auto-approvals; within each, highest risk and least confidence first. rolemine grants nothing: it writes decisions for the
 workflow system to act on.`,
 		flags: func() *pflag.FlagSet { fs := newFlagSet("triage"); o = triageOptions{}; o.AddFlags(fs); return fs },
 		run:   func(ctx context.Context, e *env, args []string) error { return runTriage(ctx, e, o, args) },
@@ -106,6 +109,7 @@ func runTriage(ctx context.Context, e *env, o triageOptions, args []string) erro
 		d := &decisions[k]
 		d.QASample = d.Route == policy.AutoApprove && triage.QASample(o.Seed, d.ID, o.QAShare)
 	}
+	sortForWork(decisions)
 	printTriage(e, decisions, pol)
 	if err := writeDecisions(o.Out, decisions); err != nil {
 		return err
@@ -116,6 +120,22 @@ func runTriage(ctx context.Context, e *env, o triageOptions, args []string) erro
 	}
 	run := &datasets.Run{Command: "triage", SnapshotID: snapshot, StartedAt: started, Parameters: o, Batch: e.batch.ID}
 	return storeTriage(ctx, store, run, pol, decisions)
+}
+
+// routeOrder puts what needs a person first.
+var routeOrder = map[policy.Route]int{policy.Escalate: 0, policy.Review: 1, policy.AutoApprove: 2}
+
+// sortForWork orders decisions as the workflow should take them: escalations,
+// then reviews, then auto-approvals; within a route by risk, highest
+// first, then by confidence, least first; ties by request id.
+func sortForWork(ds []routed) {
+	slices.SortFunc(ds, func(a, b routed) int {
+		return cmp.Or(
+			cmp.Compare(routeOrder[a.Route], routeOrder[b.Route]),
+			cmp.Compare(schema.RiskRank(b.Tier), schema.RiskRank(a.Tier)),
+			cmp.Compare(a.Probability, b.Probability),
+			cmp.Compare(a.ID, b.ID))
+	})
 }
 
 // openWithPolicy reads the policy file and opens the database, checking

@@ -49,7 +49,11 @@ func TestEvaluateTriageScore(t *testing.T) {
 		t.Fatalf("decisions.csv header (-want +got):\n%s", diff)
 	}
 	routes := map[string]int{}
-	for _, d := range decisions[1:] {
+	rank := map[string]int{"escalate": 0, "review": 1, "auto-approve": 2}
+	for k, d := range decisions[1:] {
+		if k > 0 && rank[d[3]] < rank[decisions[k][3]] {
+			t.Errorf("decisions.csv line %d: %s after %s: want escalations, then reviews, then auto-approvals", k+2, d[3], decisions[k][3])
+		}
 		routes[d[3]]++
 		if d[3] == "auto-approve" && (d[8] == "high" || d[8] == "critical" || d[7] != "threshold") {
 			t.Errorf("auto-approved against the hard rules: %v", d)
