@@ -51,6 +51,10 @@
 // labels are equal, so callers can turn it into a warning with errors.Is.
 // Findings that do not stop a computation travel with its result as Warnings.
 //
-// The sub-package model provides the scorer whose out-of-fold scores these
-// functions evaluate.
+// The sub-packages build on these functions: model is the scorer whose
+// out-of-fold scores they evaluate, score turns requests into its
+// instances and replays history, policy is the policy file and its
+// routing, triage the quality sample and the decision log, outcomes the
+// error rates after go-live and the circuit breaker, and report renders
+// results and notebooks as self-contained HTML.
 package eval
