@@ -85,6 +85,18 @@ type batch struct {
 	asOf   time.Time
 	dir    string // OUT/batches/NIGHT-ID
 	inputs string // the inputs' names and digests, for the record
+	dbID   string // the database's id, which policies must match
+}
+
+// withStore opens the database for fn and closes it after: between
+// stages, which open it themselves, the batch holds it only briefly.
+func (b *batch) withStore(ctx context.Context, fn func(*datasets.Store) error) error {
+	store, err := datasets.Open(ctx, b.opts.DB)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return fn(store)
 }
 
 func runBatch(ctx context.Context, e *env, o *runOptions, args []string) error {
@@ -219,6 +231,9 @@ func (b *batch) begin(ctx context.Context, e *env) (complete bool, err error) {
 		return false, err
 	}
 	defer store.Close()
+	if b.dbID, err = store.DatabaseID(ctx); err != nil {
+		return false, err
+	}
 	var status string
 	var asOf time.Time
 	var attempts int64
@@ -258,14 +273,11 @@ func (b *batch) begin(ctx context.Context, e *env) (complete bool, err error) {
 
 // end records the batch's final status.
 func (b *batch) end(ctx context.Context, status, message string) error {
-	store, err := datasets.Open(ctx, b.opts.DB)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	return store.Write(ctx, func(tx *datasets.Tx) error {
-		return tx.Exec(`UPDATE batches SET status = ?, message = ?, finished_at = ? WHERE batch_id = ?`,
-			status, message, time.Now().UTC(), b.id)
+	return b.withStore(ctx, func(store *datasets.Store) error {
+		return store.Write(ctx, func(tx *datasets.Tx) error {
+			return tx.Exec(`UPDATE batches SET status = ?, message = ?, finished_at = ? WHERE batch_id = ?`,
+				status, message, time.Now().UTC(), b.id)
+		})
 	})
 }
 
@@ -336,13 +348,11 @@ func invoke(ctx context.Context, e *env, name string, groups ...[]string) error 
 
 // stageRun returns the run that did the stage in this batch.
 func (b *batch) stageRun(ctx context.Context, name string) (int64, bool, error) {
-	store, err := datasets.Open(ctx, b.opts.DB)
-	if err != nil {
-		return 0, false, err
-	}
-	defer store.Close()
 	var run sql.NullInt64
-	err = store.DB().QueryRowContext(ctx, `SELECT max(run_id) FROM runs WHERE batch_id = ? AND command = ? AND status = 'ok'`, b.id, name).Scan(&run)
+	err := b.withStore(ctx, func(store *datasets.Store) error {
+		return store.DB().QueryRowContext(ctx, `SELECT max(run_id) FROM runs WHERE batch_id = ? AND command = ? AND status = 'ok'`,
+			b.id, name).Scan(&run)
+	})
 	return run.Int64, run.Valid, err
 }
 
@@ -392,14 +402,11 @@ func (b *batch) currentPolicy(ctx context.Context) (string, error) {
 }
 
 func (b *batch) latestPolicyID(ctx context.Context) (string, error) {
-	store, err := datasets.Open(ctx, b.opts.DB)
-	if err != nil {
-		return "", err
-	}
-	defer store.Close()
 	var id sql.NullString
-	err = store.DB().QueryRowContext(ctx, `SELECT json_extract_string(summary, '$.policy_id') FROM runs
-		WHERE command = 'evaluate' AND status = 'ok' ORDER BY run_id DESC LIMIT 1`).Scan(&id)
+	err := b.withStore(ctx, func(store *datasets.Store) error {
+		return store.DB().QueryRowContext(ctx, `SELECT json_extract_string(summary, '$.policy_id') FROM runs
+			WHERE command = 'evaluate' AND status = 'ok' ORDER BY run_id DESC LIMIT 1`).Scan(&id)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -422,16 +429,7 @@ func (b *batch) policyDue(ctx context.Context) (bool, string, error) {
 	if err != nil {
 		return true, fmt.Sprintf("the latest policy %s is not in %s", id, filepath.Dir(path)), nil
 	}
-	store, err := datasets.Open(ctx, b.opts.DB)
-	if err != nil {
-		return false, "", err
-	}
-	dbID, err := store.DatabaseID(ctx)
-	store.Close()
-	if err != nil {
-		return false, "", err
-	}
-	if err := pol.Check(b.asOf.Add(24*time.Hour), dbID); err != nil {
+	if err := pol.Check(b.asOf.Add(24*time.Hour), b.dbID); err != nil {
 		return true, fmt.Sprintf("policy %s cannot serve the next day: %v", id, err), nil
 	}
 	if age := b.asOf.Sub(pol.CreatedAt); age >= time.Duration(b.opts.RefitDays)*24*time.Hour {

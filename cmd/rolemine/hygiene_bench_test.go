@@ -5,7 +5,6 @@ import (
 	"context"
 	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -41,7 +40,7 @@ func BenchmarkHygieneReview(b *testing.B) {
 			work := b.TempDir()
 			db := filepath.Join(work, "db.duckdb")
 			if *hygieneBenchDB != "" {
-				copyFile(b, *hygieneBenchDB, db)
+				copyInto(b, *hygieneBenchDB, db)
 			} else {
 				opts := synth.DefaultOptions
 				opts.Identities, opts.Entitlements, opts.Seed = size.identities, size.entitlements, 1
@@ -64,23 +63,5 @@ func benchRun(b *testing.B, ctx context.Context, args ...string) {
 	var stderr bytes.Buffer
 	if err := run(ctx, args, io.Discard, &stderr); err != nil {
 		b.Fatalf("rolemine %v: %v\n%s", args, err, stderr.String())
-	}
-}
-
-func copyFile(b *testing.B, from, to string) {
-	src, err := os.Open(from)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := os.Create(to)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		b.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		b.Fatal(err)
 	}
 }
