@@ -150,7 +150,7 @@ func FitPlatt(scores []float64, labels []bool) (*Platt, error) {
 		for i, s := range scores {
 			z := a*s + b
 			// −t log σ(z) − (1−t) log σ(−z) = softplus(z) − t z
-			sum += softplus(z) - target(i)*z
+			sum += Softplus(z) - target(i)*z
 		}
 		return sum
 	}
@@ -159,7 +159,7 @@ func FitPlatt(scores []float64, labels []bool) (*Platt, error) {
 	for range 100 {
 		var g1, g2, h11, h22, h21 float64
 		for i, s := range scores {
-			p := sigmoid(a*s + b)
+			p := Sigmoid(a*s + b)
 			d := p - target(i)
 			g1 += d * s
 			g2 += d
@@ -195,10 +195,12 @@ func FitPlatt(scores []float64, labels []bool) (*Platt, error) {
 
 // Prob returns the calibrated probability of a raw score.
 func (c *Platt) Prob(score float64) float64 {
-	return sigmoid(c.A*score + c.B)
+	return Sigmoid(c.A*score + c.B)
 }
 
-func sigmoid(z float64) float64 {
+// Sigmoid is the logistic function 1/(1+e^−z), computed without overflow
+// for any z: the probability of log-odds z.
+func Sigmoid(z float64) float64 {
 	if z >= 0 {
 		return 1 / (1 + math.Exp(-z))
 	}
@@ -206,7 +208,9 @@ func sigmoid(z float64) float64 {
 	return e / (1 + e)
 }
 
-func softplus(z float64) float64 {
+// Softplus is log(1+e^z), computed without overflow for any z: the
+// logistic loss of log-odds −z.
+func Softplus(z float64) float64 {
 	if z > 0 {
 		return z + math.Log1p(math.Exp(-z))
 	}

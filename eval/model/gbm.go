@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"rolemine/eval"
 )
 
 // Boost are the settings of the gradient-boosted trees of Fit: a histogram
@@ -350,7 +352,7 @@ func boost(x []float64, d int, y, vx, vy []float64, o Boost, rng *rand.Rand) *fo
 	best, bestRound := math.Inf(1), 0
 	for round := 0; round < o.Trees; round++ {
 		for i := range n {
-			p := sigmoid(F[i])
+			p := eval.Sigmoid(F[i])
 			b.grad[i] = p - y[i]
 			b.hess[i] = max(p*(1-p), 1e-16)
 		}
@@ -387,7 +389,7 @@ func boost(x []float64, d int, y, vx, vy []float64, o Boost, rng *rand.Rand) *fo
 			var loss float64
 			for i := range vF {
 				vF[i] += b.tr.valueBins(vbins, i)
-				loss += softplus(vF[i]) - vy[i]*vF[i]
+				loss += eval.Softplus(vF[i]) - vy[i]*vF[i]
 			}
 			if loss < best && (math.IsInf(best, 1) || best-loss > 1e-9*best) {
 				best, bestRound = loss, round+1

@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"gonum.org/v1/gonum/optimize"
+
+	"rolemine/eval"
 )
 
 // fitLR fits an L2-regularised logistic regression by LBFGS. Row i has the
@@ -80,8 +82,8 @@ func (o *objective) eval(x []float64) {
 			z += wd[k] * v
 		}
 		// loss = softplus(z) − y z, d loss/dz = σ(z) − y
-		f += softplus(z) - yi*z
-		d := sigmoid(z) - yi
+		f += eval.Softplus(z) - yi*z
+		d := eval.Sigmoid(z) - yi
 		g[0] += d
 		for k, v := range xd {
 			gd[k] += d * v
@@ -106,19 +108,4 @@ func (o *objective) f(x []float64) float64 {
 func (o *objective) grad(g, x []float64) {
 	o.eval(x)
 	copy(g, o.lastG)
-}
-
-func sigmoid(z float64) float64 {
-	if z >= 0 {
-		return 1 / (1 + math.Exp(-z))
-	}
-	e := math.Exp(z)
-	return e / (1 + e)
-}
-
-func softplus(z float64) float64 {
-	if z > 0 {
-		return z + math.Log1p(math.Exp(-z))
-	}
-	return math.Log1p(math.Exp(z))
 }

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+
+	"rolemine/eval"
 )
 
 // Instance is one access request: the categorical facts about it as tokens,
@@ -612,7 +614,7 @@ func (m *Model) Score(x Instance) float64 {
 // Prob returns the model's own (uncalibrated) probability of approval,
 // the logistic function of Score.
 func (m *Model) Prob(x Instance) float64 {
-	return sigmoid(m.Score(x))
+	return eval.Sigmoid(m.Score(x))
 }
 
 // ScoreTo writes the raw score of every instance into dst and returns it,
