@@ -159,20 +159,12 @@ func runHygiene(ctx context.Context, e *env, o hygieneOptions, args []string) er
 	if err != nil {
 		return err
 	}
-	store, snapshot, err := openSnapshot(ctx, o.DB)
+	start := time.Now()
+	store, snapshot, d, err := openHygieneData(ctx, e, o.DB, hygieneLoad{roles: true, attributes: o.PeerAttributes, asOf: o.AsOf})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	start := time.Now()
-	var d *hygiene.Data
-	err = e.run("loading", func() (err error) {
-		d, err = loadHygieneData(ctx, store, hygieneLoad{roles: true, attributes: o.PeerAttributes, asOf: o.AsOf})
-		return err
-	})
-	if err != nil {
-		return err
-	}
 	var rep *hygiene.Report
 	e.run("checking", func() error { rep = hygiene.Run(d, opts); return nil })
 	out := hygieneSummary{AsOf: formatAsOf(rep.AsOf), Snapshot: snapshot, Checks: rep.Stats, Warnings: rep.Warnings}

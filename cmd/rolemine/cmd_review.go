@@ -87,20 +87,12 @@ func runReview(ctx context.Context, e *env, o reviewOptions, args []string) erro
 	if err != nil {
 		return err
 	}
-	store, snapshot, err := openSnapshot(ctx, o.DB)
+	start := time.Now()
+	store, snapshot, d, err := openHygieneData(ctx, e, o.DB, hygieneLoad{requests: true, roles: true, attributes: o.PeerAttributes, asOf: o.AsOf})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	start := time.Now()
-	var d *hygiene.Data
-	err = e.run("loading", func() (err error) {
-		d, err = loadHygieneData(ctx, store, hygieneLoad{requests: true, roles: true, attributes: o.PeerAttributes, asOf: o.AsOf})
-		return err
-	})
-	if err != nil {
-		return err
-	}
 	if d.AsOf == 0 {
 		return fmt.Errorf("review: the data hold no timestamps: give --as-of")
 	}

@@ -197,6 +197,22 @@ func parseAsOf(asOf string) (int64, error) {
 	return 0, usagef(`--as-of %q: want "now", a date (2006-01-02) or an RFC 3339 time`, asOf)
 }
 
+// openHygieneData opens the database, checks that it holds data and loads
+// what load asks for, with a spinner. The caller closes the store.
+func openHygieneData(ctx context.Context, e *env, db string, load hygieneLoad) (*datasets.Store, int64, *hygiene.Data, error) {
+	store, snapshot, err := openSnapshot(ctx, db)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	var d *hygiene.Data
+	err = e.run("loading", func() (err error) { d, err = loadHygieneData(ctx, store, load); return err })
+	if err != nil {
+		store.Close()
+		return nil, 0, nil, err
+	}
+	return store, snapshot, d, nil
+}
+
 // openSnapshot opens the database and checks that it holds data.
 func openSnapshot(ctx context.Context, db string) (*datasets.Store, int64, error) {
 	store, err := datasets.Open(ctx, db)
