@@ -133,7 +133,7 @@ func createTable(t schema.Table) string {
 func createResultTable(t schema.Table) string {
 	var cols []string
 	for _, c := range t.Columns {
-		cols = append(cols, fmt.Sprintf("%s %s", c.Name, c.Type))
+		cols = append(cols, fmt.Sprintf("%q %s", c.Name, c.Type))
 	}
 	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s)", t.Name, strings.Join(cols, ", "))
 }
@@ -143,7 +143,7 @@ func createResultTable(t schema.Table) string {
 func addResultColumns(t schema.Table) []string {
 	var stmts []string
 	for _, c := range t.Columns {
-		stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", t.Name, c.Name, c.Type))
+		stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %q %s", t.Name, c.Name, c.Type))
 	}
 	return stmts
 }

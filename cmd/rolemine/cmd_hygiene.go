@@ -337,20 +337,12 @@ func writeBuffered(path string, write func(io.Writer) error) error {
 	return f.Close()
 }
 
-// hygieneTable holds the findings of hygiene runs.
-const hygieneTable = `CREATE TABLE IF NOT EXISTS hygiene_findings (
-	run_id BIGINT NOT NULL, "check" VARCHAR NOT NULL, severity VARCHAR NOT NULL, subject_type VARCHAR,
-	subject_id VARCHAR, related_type VARCHAR, related_id VARCHAR, confidence DOUBLE, evidence VARCHAR, next_step VARCHAR)`
-
 // storeHygiene records the run, its findings and per-check metrics in one
 // transaction.
 // written is called last, inside the transaction: an error from it rolls
 // the run back.
 func storeHygiene(ctx context.Context, store *datasets.Store, run *datasets.Run, rep *hygiene.Report, out *hygieneSummary, written func() error) error {
 	return store.Write(ctx, func(tx *datasets.Tx) error {
-		if err := tx.Exec(hygieneTable); err != nil {
-			return err
-		}
 		if err := tx.RecordRun(run, out); err != nil {
 			return err
 		}

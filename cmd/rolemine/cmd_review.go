@@ -187,12 +187,6 @@ func precisionBound(k, n int) string {
 	return fmt.Sprintf("%.1f%% (%.1f%%)", 100*float64(k)/float64(n), 100*eval.ClopperPearsonLower(k, n, 0.95))
 }
 
-// reviewTable holds the items of review runs; the evidence and reasons are
-// in the packets.
-const reviewTable = `CREATE TABLE IF NOT EXISTS review_items (
-	run_id BIGINT NOT NULL, reviewer_id VARCHAR, identity_id VARCHAR NOT NULL, entitlement_id VARCHAR NOT NULL,
-	suggestion VARCHAR NOT NULL, confidence DOUBLE, item_group VARCHAR, evidence_leans VARCHAR)`
-
 // storeReview records the run, every item's suggestion and the replay
 // metrics in one transaction.
 // written is called last, inside the transaction: an error from it rolls
@@ -204,9 +198,6 @@ func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, 
 		summary["replay"] = r.Overall
 	}
 	return store.Write(ctx, func(tx *datasets.Tx) error {
-		if err := tx.Exec(reviewTable); err != nil {
-			return err
-		}
 		if err := tx.RecordRun(run, summary); err != nil {
 			return err
 		}

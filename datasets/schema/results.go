@@ -165,11 +165,40 @@ var Batches = Table{
 	},
 }
 
+// Identity hygiene and access review.
+var (
+	// HygieneFindings has one row per finding of a hygiene run: the check,
+	// its severity, the subject (and a related record, e.g. the other
+	// identity of a duplicate pair), a confidence in [0, 1], the evidence
+	// in words and the suggested next step.
+	HygieneFindings = Table{
+		Name: "hygiene_findings", Key: []string{"run_id", "check", "subject_type", "subject_id", "related_type", "related_id"},
+		Columns: []Column{
+			{Name: "run_id", Type: Integer, Required: true}, id("check"), id("severity"), text("subject_type"),
+			text("subject_id"), text("related_type"), text("related_id"), {Name: "confidence", Type: Float},
+			text("evidence"), text("next_step"),
+		},
+	}
+	// ReviewItems has one row per item of a review run's packets: the
+	// access under review, the reviewer it went to (NULL if none could be
+	// assigned), the suggestion with its confidence (NULL when the item is
+	// left to the reviewer), the item's group and which way its evidence
+	// leans. The evidence in words is in the packets.
+	ReviewItems = Table{
+		Name: "review_items", Key: []string{"run_id", "identity_id", "entitlement_id"},
+		Columns: []Column{
+			{Name: "run_id", Type: Integer, Required: true}, text("reviewer_id"), id("identity_id"), id("entitlement_id"),
+			id("suggestion"), {Name: "confidence", Type: Float}, text("item_group"), text("evidence_leans"),
+		},
+	}
+)
+
 // Results lists the result tables.
 func Results() []Table {
 	return []Table{Runs, Roles, RoleEntitlements, RoleMembers, RoleExceptions, Metrics, RoleChanges,
 		EvaluationSweep, EvaluationReliability, EvaluationROC, PolicyTiers,
-		TriageDecisions, DecisionLog, OutcomeStats, TierStates, Batches}
+		TriageDecisions, DecisionLog, OutcomeStats, TierStates, Batches,
+		HygieneFindings, ReviewItems}
 }
 
 // LookupResult returns the result table called name.
