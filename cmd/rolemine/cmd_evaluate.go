@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"rolemine/datasets"
 	"rolemine/datasets/schema"
 	"rolemine/eval"
+	"rolemine/eval/model"
 	"rolemine/eval/policy"
 	"rolemine/eval/score"
 )
@@ -211,7 +213,7 @@ func writeEvaluation(dir string, bt *score.Backtest, pol *policy.File) error {
 	if err != nil {
 		return err
 	}
-	header := []string{"request_id", "identity_id", "entitlement_id", "tier", "decision", "score", "probability", "policy_route"}
+	header := []string{"request_id", "identity_id", "entitlement_id", "tier", "decision", "score", "probability", "policy_route", "reasons"}
 	for _, f := range []struct {
 		name string
 		want func(score.Request, bool) bool
@@ -224,7 +226,8 @@ func writeEvaluation(dir string, bt *score.Backtest, pol *policy.File) error {
 				r := bt.Requests[k]
 				auto := autoApproved(pol, r, bt.Scores[k])
 				if f.want(r, auto) {
-					yield([]string{r.ID, r.Identity, r.Entitlement, r.Tier, r.Decision, ftoa(bt.Scores[k]), ftoa(bt.Probs[k]), routeName(auto)})
+					yield([]string{r.ID, r.Identity, r.Entitlement, r.Tier, r.Decision, ftoa(bt.Scores[k]), ftoa(bt.Probs[k]), routeName(auto),
+						reasonTexts(bt.Reasons[k])})
 				}
 			}
 		})
@@ -233,6 +236,15 @@ func writeEvaluation(dir string, bt *score.Backtest, pol *policy.File) error {
 		}
 	}
 	return nil
+}
+
+// reasonTexts joins the reasons' plain words.
+func reasonTexts(reasons []model.Reason) string {
+	texts := make([]string, len(reasons))
+	for k, r := range reasons {
+		texts[k] = r.Text
+	}
+	return strings.Join(texts, "; ")
 }
 
 // autoApproved reports whether the policy's threshold would have approved

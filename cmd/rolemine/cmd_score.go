@@ -77,7 +77,7 @@ func runScore(ctx context.Context, e *env, o scoreOptions, args []string) error 
 	err = writeCSVFile(o.Out, header, func(yield func([]string)) {
 		for k, r := range reqs {
 			yield([]string{r.ID, r.Identity, r.Entitlement, r.Tier, strconv.FormatFloat(pol.Probability(raw[k]), 'f', 4, 64),
-				strconv.FormatFloat(raw[k], 'f', 4, 64), strings.Join(s.evidence(s.model.Explain(xs[k], 3).Reasons, r, lastUse), "; ")})
+				strconv.FormatFloat(raw[k], 'f', 4, 64), strings.Join(s.evidence(s.model.Explain(xs[k], score.ReasonsPerScore).Reasons, r, lastUse), "; ")})
 		}
 	})
 	if err != nil {

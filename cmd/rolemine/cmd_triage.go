@@ -238,7 +238,7 @@ func (s *scorer) triage(ctx context.Context, store *datasets.Store, pol *policy.
 	for k, r := range pending {
 		x := facts(r)
 		x.Score, x.Prob = raw[k], pol.Probability(raw[k])
-		reasons := s.model.Explain(xs[k], 3).Reasons
+		reasons := s.model.Explain(xs[k], score.ReasonsPerScore).Reasons
 		x.Conflicting = conflicting(reasons)
 		d := pol.Route(x)
 		out[k] = routed{ID: r.ID, Identity: r.Identity, Ent: r.Entitlement, App: r.Application, Route: d.Route,

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -63,6 +64,22 @@ func TestEvaluateTriageScore(t *testing.T) {
 		t.Errorf("routes %v: want every pending request routed, with escalations and reviews", routes)
 	}
 	checkPromise(t, filepath.Join(work, "org"), decisions, 0.95)
+	// The backtest's misses are listed with the reasons for their scores.
+	for _, name := range []string{"false_approvals.csv", "false_escalations.csv"} {
+		recs := readCSV(t, filepath.Join(work, "eval", name))
+		col := slices.Index(recs[0], "reasons")
+		if col < 0 {
+			t.Fatalf("%s: header %v has no reasons column", name, recs[0])
+		}
+		for k, r := range recs[1:] {
+			if r[col] == "" {
+				t.Errorf("%s line %d: no reasons", name, k+2)
+			}
+		}
+		if name == "false_escalations.csv" && len(recs) < 2 {
+			t.Errorf("%s lists nothing: the backtest must leave some approvals to people", name)
+		}
+	}
 	if scores := readCSV(t, filepath.Join(work, "scores.csv")); len(scores) != 3 {
 		t.Errorf("scores.csv has %d lines, want a header and 2 pairs", len(scores))
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"rolemine/datasets/synth"
+	"rolemine/eval/score"
 	"rolemine/features"
 )
 
@@ -83,7 +84,7 @@ func BenchmarkScorePairs(b *testing.B) {
 		}
 		for b.Loop() {
 			for k, r := range few {
-				s.evidence(s.model.Explain(xs[k], 3).Reasons, r, lastUse)
+				s.evidence(s.model.Explain(xs[k], score.ReasonsPerScore).Reasons, r, lastUse)
 			}
 		}
 		b.ReportMetric(float64(len(few))*float64(b.N)/b.Elapsed().Seconds(), "pairs/s")

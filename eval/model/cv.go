@@ -18,6 +18,25 @@ import (
 // It returns the first fit error, naming its split. It panics if a split
 // names a row outside xs.
 func CrossValidate(xs []Instance, splits []eval.Split, opts Options, src rand.Source) ([]float64, error) {
+	oof, _, err := crossValidate(xs, splits, opts, src, 0)
+	return oof, err
+}
+
+// CrossValidateExplain is CrossValidate that also returns, for every row in
+// a Test set, the explanation of its held-out score with the k strongest
+// reasons (see Explain), by the model that gave that score; the zero
+// Explanation for rows in no Test set. The scores are those CrossValidate
+// returns for the same arguments.
+func CrossValidateExplain(xs []Instance, splits []eval.Split, opts Options, src rand.Source, k int) ([]float64, []Explanation, error) {
+	if k < 1 {
+		panic(fmt.Sprintf("model: explain %d reasons", k))
+	}
+	return crossValidate(xs, splits, opts, src, k)
+}
+
+// crossValidate implements CrossValidate, explaining each held-out score
+// with its strongest reasons, as many as explain, when explain > 0.
+func crossValidate(xs []Instance, splits []eval.Split, opts Options, src rand.Source, explain int) ([]float64, []Explanation, error) {
 	opts.check()
 	for k, s := range splits {
 		for _, rows := range [][]int{s.Train, s.Test} {
@@ -29,6 +48,7 @@ func CrossValidate(xs []Instance, splits []eval.Split, opts Options, src rand.So
 		}
 	}
 	scores := make([][]float64, len(splits))
+	explained := make([][]Explanation, len(splits))
 	errs := make([]error, len(splits))
 	sem := make(chan struct{}, opts.workers())
 	inner := opts
@@ -56,6 +76,12 @@ func CrossValidate(xs []Instance, splits []eval.Split, opts Options, src rand.So
 				test[i] = xs[r]
 			}
 			scores[k] = m.ScoreTo(nil, test)
+			if explain > 0 {
+				explained[k] = make([]Explanation, len(test))
+				for i := range test {
+					explained[k][i] = m.Explain(test[i], explain)
+				}
+			}
 		})
 	}
 	wg.Wait()
@@ -63,13 +89,20 @@ func CrossValidate(xs []Instance, splits []eval.Split, opts Options, src rand.So
 	for i := range oof {
 		oof[i] = math.NaN()
 	}
+	var why []Explanation
+	if explain > 0 {
+		why = make([]Explanation, len(xs))
+	}
 	for k, s := range splits {
 		if errs[k] != nil {
-			return nil, errs[k]
+			return nil, nil, errs[k]
 		}
 		for i, r := range s.Test {
 			oof[r] = scores[k][i]
+			if why != nil {
+				why[r] = explained[k][i]
+			}
 		}
 	}
-	return oof, nil
+	return oof, why, nil
 }

@@ -119,6 +119,20 @@ func TestFitDeterministic(t *testing.T) {
 		t.Errorf("cross-validation depends on workers (-1 +n):\n%s", diff)
 	}
 	_ = labels
+	// Explained cross-validation gives the same scores, each explained by
+	// the model that gave it: the explanation's score is the held-out one.
+	o3, why, err := CrossValidateExplain(xs, splits, DefaultOptions, rand.NewPCG(6, 6), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(o1, o3); diff != "" {
+		t.Errorf("explained cross-validation scores differ (-plain +explained):\n%s", diff)
+	}
+	for i, e := range why {
+		if math.Abs(e.Score-o3[i]) > 1e-9 || len(e.Reasons) == 0 || len(e.Reasons) > 3 {
+			t.Fatalf("row %d: explanation of score %v with %d reasons, held-out score %v", i, e.Score, len(e.Reasons), o3[i])
+		}
+	}
 }
 
 func TestFitErrors(t *testing.T) {

@@ -62,12 +62,19 @@ type Backtest struct {
 	Scores []float64
 	// Probs are Scores calibrated by isotonic regression fitted on the
 	// other folds' held-out scores (cross-fitted), NaN where Scores is.
-	Probs    []float64
+	Probs []float64
+	// Reasons are the strongest reasons (ReasonsPerScore) for each held-out
+	// score, from the model that gave it; nil where Scores is NaN.
+	Reasons  [][]model.Reason
 	Overall  *eval.Report // overall and per risk tier
 	ByApp    *eval.Report // per application
 	Policy   *eval.Policy // thresholds on raw scores, per risk tier
 	Warnings []string
 }
+
+// ReasonsPerScore is the number of reasons a backtest keeps for each
+// held-out score, as triage gives for each decision.
+const ReasonsPerScore = 3
 
 // Tested returns the indices of requests with a held-out score.
 func (b *Backtest) Tested() []int {
@@ -102,11 +109,15 @@ func RunBacktest(ctx context.Context, f *Featurizer, reqs []Request, opts Backte
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	scores, err := model.CrossValidate(xs, splits, mo, rand.NewPCG(opts.Seed, 11))
+	scores, why, err := model.CrossValidateExplain(xs, splits, mo, rand.NewPCG(opts.Seed, 11), ReasonsPerScore)
 	if err != nil {
 		return nil, err
 	}
 	b.Scores = scores
+	b.Reasons = make([][]model.Reason, len(why))
+	for k, e := range why {
+		b.Reasons[k] = e.Reasons
+	}
 	if err := b.calibrate(opts); err != nil {
 		return nil, err
 	}
