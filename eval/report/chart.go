@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -184,6 +185,7 @@ func (c *Chart) SVG() ([]byte, error) {
 	}
 	p := plot.New()
 	sans(p)
+	p.X.Tick.Marker, p.Y.Tick.Marker = wholeTicks{}, wholeTicks{}
 	p.Title.Text = c.Title
 	p.X.Label.Text = c.XLabel
 	p.Y.Label.Text = c.YLabel
@@ -247,6 +249,27 @@ func (c *Chart) SVG() ([]byte, error) {
 	// similar face installed locally (nothing is ever downloaded).
 	out = bytes.ReplaceAll(out, []byte("font-family:Liberation Sans;"), []byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;"))
 	return out, nil
+}
+
+// wholeTicks are gonum/plot's default ticks, labelled without decimals
+// when every labelled tick is a whole number (counts read "25", not
+// "25.00").
+type wholeTicks struct{}
+
+// Ticks returns the ticks of [min, max].
+func (wholeTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for _, t := range ticks {
+		if t.Label != "" && t.Value != math.Trunc(t.Value) {
+			return ticks
+		}
+	}
+	for k, t := range ticks {
+		if t.Label != "" {
+			ticks[k].Label = strconv.FormatFloat(t.Value, 'f', 0, 64)
+		}
+	}
+	return ticks
 }
 
 // sans sets every text of p in Liberation Sans.

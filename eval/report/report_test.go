@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +121,31 @@ func TestChartSVG(t *testing.T) {
 }
 
 func itoa(n int) string { return FormatValue(n) }
+
+// Count axes read "25", not "25.00"; fractional ticks keep their decimals.
+func TestWholeTicks(t *testing.T) {
+	labels := func(lo, hi float64) []string {
+		var out []string
+		for _, tk := range (wholeTicks{}).Ticks(lo, hi) {
+			if tk.Label != "" {
+				out = append(out, tk.Label)
+			}
+		}
+		return out
+	}
+	// gonum/plot's default labels [0, 51] "0.00 25.00 50.00".
+	for _, hi := range []float64{51, 27.3, 100, 1252} {
+		for _, l := range labels(0, hi) {
+			if strings.Contains(l, ".") {
+				t.Errorf("ticks of [0, %v] labelled %v: want whole numbers", hi, labels(0, hi))
+				break
+			}
+		}
+	}
+	if got := labels(0, 1); !slices.Contains(got, "0.5") && !slices.Contains(got, "0.50") && !slices.Contains(got, "0.4") && !slices.Contains(got, "0.25") {
+		t.Errorf("ticks of [0, 1] labelled %v: want fractions", got)
+	}
+}
 
 // A chart without a finite point is a notice in HTML, an error from SVG.
 func TestEmptyChart(t *testing.T) {
