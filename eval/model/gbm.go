@@ -84,6 +84,65 @@ type forest struct {
 	// value holds, per node, the value a leaf there would have had (used
 	// by contributions).
 	value []float64
+	// lock is nodes laid out for predictBlock: a leaf splits on the zero
+	// column (the one after the signals) at +Inf and sends every row back
+	// to itself, so each row takes exactly steps[t] steps down tree t
+	// with no branch; leaf holds the leaves' values (0 elsewhere).
+	lock  []node
+	leaf  []float64
+	steps []uint8
+}
+
+// compile fills lock, leaf and steps for rows of d signals followed by a
+// zero column.
+func (f *forest) compile(d int) {
+	f.lock = slices.Clone(f.nodes)
+	f.leaf = make([]float64, len(f.nodes))
+	for i, nd := range f.nodes {
+		if nd.feat < 0 {
+			f.lock[i] = node{thr: math.Inf(1), feat: int32(d), left: int32(i)}
+			f.leaf[i] = nd.thr
+		}
+	}
+	var depth func(i int32) uint8
+	depth = func(i int32) uint8 {
+		nd := f.nodes[i]
+		if nd.feat < 0 {
+			return 0
+		}
+		return 1 + max(depth(nd.left), depth(nd.left+1))
+	}
+	f.steps = make([]uint8, len(f.roots))
+	for t, r := range f.roots {
+		f.steps[t] = depth(r)
+	}
+}
+
+// predictBlock writes to z[r] the log-odds of row r of the row-major
+// block x (len(z) rows of stride d+1: the d signals, then 0), exactly as
+// predict would: tree by tree, all rows in lockstep, so that the rows'
+// independent steps overlap and each tree's nodes stay in cache. at is
+// scratch of len(z).
+func (f *forest) predictBlock(x []float64, z []float64, at []int32) {
+	stride := len(x) / len(z)
+	for r := range z {
+		z[r] = f.base
+	}
+	for t, root := range f.roots {
+		for r := range at {
+			at[r] = root
+		}
+		for range f.steps[t] {
+			for r, i := range at {
+				nd := f.lock[i]
+				// Branch-free: the sign bit of thr − x is 1 when x > thr.
+				at[r] = nd.left + int32(math.Float64bits(nd.thr-x[r*stride+int(nd.feat)])>>63)
+			}
+		}
+		for r, i := range at {
+			z[r] += f.leaf[i]
+		}
+	}
 }
 
 // node is a tree node in 16 bytes. An internal node sends a row to child
@@ -271,6 +330,7 @@ func fitForest(x []float64, d int, y []float64, o Boost, src rand.Source) *fores
 			avg.value = append(avg.value, w*f.value[i])
 		}
 	}
+	avg.compile(d)
 	return avg
 }
 

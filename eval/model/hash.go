@@ -102,6 +102,7 @@ type extractor struct {
 
 	stamp []uint32 // per rate group: gen when last seen (Model.parts)
 	gen   uint32
+	found []*slot // the table slot of each base feature (Model.parts)
 }
 
 func (e *extractor) extract(tokens []string) {

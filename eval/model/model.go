@@ -547,10 +547,16 @@ func (m *Model) parts(e *extractor, x *Instance, pc, nc []float64) (bias float64
 			bias -= half * w * m.dMean[j] / m.dScale[j]
 		}
 	}
+	// Lookups first, then contributions: the lookups are independent and
+	// their cache misses overlap.
+	e.found = slices.Grow(e.found[:0], len(e.hs))[:len(e.hs)]
 	for p, h := range e.hs {
+		e.found[p] = m.tab.get(h)
+	}
+	for p, s := range e.found {
 		var c float64
 		col := int32(-1)
-		if s := m.tab.get(h); s != nil && s.base {
+		if s != nil && s.base {
 			c, col = s.c, s.col
 		} else if e.groups {
 			u := m.unseen[e.gs[p]]
@@ -582,9 +588,21 @@ type scratch struct {
 	e      *extractor
 	pc, nc []float64
 	enc    encoderScratch
+	// The rows, trees' log-odds and node positions of scoreBlock.
+	block, trees []float64
+	at           []int32
 }
 
 func (m *Model) score(s *scratch, x *Instance) float64 {
+	z := m.linear(s, x)
+	if m.forest != nil {
+		z = m.blend(z, m.forest.predict(m.enc.encode(&s.enc, x)))
+	}
+	return z
+}
+
+// linear returns the regressions' log-odds of x.
+func (m *Model) linear(s *scratch, x *Instance) float64 {
 	var z float64
 	z, s.pc, s.nc = m.parts(s.e, x, s.pc, s.nc)
 	for _, c := range s.pc {
@@ -593,11 +611,43 @@ func (m *Model) score(s *scratch, x *Instance) float64 {
 	for _, c := range s.nc {
 		z += c
 	}
-	if m.forest != nil {
-		z = (1-m.wBoost)*z + m.wBoost*m.forest.predict(m.enc.encode(&s.enc, x))
-	}
 	return z
 }
+
+// blend returns the score of the regressions' and the trees' log-odds.
+func (m *Model) blend(linear, trees float64) float64 {
+	return (1-m.wBoost)*linear + m.wBoost*trees
+}
+
+// scoreBlock writes the scores of xs to dst (of the same length, at most
+// blockRows), exactly as score would, predicting the trees for all rows
+// at once (forest.predictBlock).
+func (m *Model) scoreBlock(s *scratch, dst []float64, xs []Instance) {
+	if m.forest == nil {
+		for i := range xs {
+			dst[i] = m.linear(s, &xs[i])
+		}
+		return
+	}
+	stride := m.enc.width + 1
+	if len(s.block) != blockRows*stride {
+		s.block = make([]float64, blockRows*stride) // the zero columns stay 0
+		s.trees = make([]float64, blockRows)
+		s.at = make([]int32, blockRows)
+	}
+	for i := range xs {
+		dst[i] = m.linear(s, &xs[i])
+		copy(s.block[i*stride:], m.enc.encode(&s.enc, &xs[i]))
+	}
+	n := len(xs)
+	m.forest.predictBlock(s.block[:n*stride], s.trees[:n], s.at[:n])
+	for i, t := range s.trees[:n] {
+		dst[i] = m.blend(dst[i], t)
+	}
+}
+
+// blockRows is the number of rows scoreBlock predicts together.
+const blockRows = 64
 
 // Score returns the raw score of x: the model's log-odds of approval.
 // Features not seen in training contribute only through their count and
@@ -633,8 +683,9 @@ func (m *Model) ScoreTo(dst []float64, xs []Instance) []float64 {
 	workers := min(m.opts.workers(), (len(xs)+chunk-1)/chunk)
 	if workers <= 1 {
 		s := &scratch{e: m.extractor()}
-		for i := range xs {
-			dst[i] = m.score(s, &xs[i])
+		for lo := 0; lo < len(xs); lo += blockRows {
+			hi := min(lo+blockRows, len(xs))
+			m.scoreBlock(s, dst[lo:hi], xs[lo:hi])
 		}
 		return dst
 	}
@@ -660,8 +711,9 @@ func (m *Model) ScoreTo(dst []float64, xs []Instance) []float64 {
 				if lo >= len(xs) {
 					return
 				}
-				for i := lo; i < min(lo+chunk, len(xs)); i++ {
-					dst[i] = m.score(s, &xs[i])
+				for b := lo; b < min(lo+chunk, len(xs)); b += blockRows {
+					hi := min(b+blockRows, lo+chunk, len(xs))
+					m.scoreBlock(s, dst[b:hi], xs[b:hi])
 				}
 			}
 		})
