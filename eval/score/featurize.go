@@ -1,6 +1,9 @@
 package score
 
 import (
+	"runtime"
+	"sync"
+
 	"rolemine/eval/model"
 	"rolemine/features"
 )
@@ -48,13 +51,26 @@ func (f *Featurizer) Bind(reqs []Request) {
 // requests). Labels are set for decided requests.
 func (f *Featurizer) Instances(reqs []Request, asOf func(k int) int64) []model.Instance {
 	xs := make([]model.Instance, len(reqs))
-	var pairs []features.Pair
-	for k, r := range reqs {
-		xs[k] = model.Instance{Tokens: f.tokens(r), Label: r.Approved()}
-		pairs = append(pairs, features.Pair{Row: r.Row, Col: r.Col, AsOf: asOf(k)})
+	// Tokens are built on every core, in parts of consecutive requests.
+	const part = 8192
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for lo := 0; lo < len(reqs); lo += part {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			for k := lo; k < min(lo+part, len(reqs)); k++ {
+				xs[k] = model.Instance{Tokens: f.tokens(reqs[k]), Label: reqs[k].Approved()}
+			}
+		})
 	}
+	wg.Wait()
 	if f.signals == nil {
 		return xs
+	}
+	pairs := make([]features.Pair, len(reqs))
+	for k, r := range reqs {
+		pairs[k] = features.Pair{Row: r.Row, Col: r.Col, AsOf: asOf(k)}
 	}
 	n := len(f.signals.Names())
 	values := f.signals.ComputeAll(nil, pairs)
