@@ -8,9 +8,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"rolemine/datasets/shareddata"
 )
 
-const sharedData = "../../shared/data"
+var sharedData = shareddata.Dir()
 
 func skipWithoutSharedData(t *testing.T) {
 	t.Helper()

@@ -8,11 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"rolemine/datasets/shareddata"
 	"rolemine/features"
 )
 
 // hpDir holds the HP role mining benchmark matrices (Ene et al. 2008).
-var hpDir = filepath.Join("..", "..", "shared", "data", "hp")
+var hpDir = shareddata.Path("hp")
 
 // loadHP reads an HP benchmark file: one `user permission` pair of 1-based
 // integers per line.

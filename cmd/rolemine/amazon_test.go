@@ -10,17 +10,12 @@ import (
 	"strings"
 	"testing"
 
+	"rolemine/datasets/shareddata"
 	"rolemine/eval"
 )
 
-// amazonFile is the shared Amazon access-decision sample: under
-// $ROLEMINE_SHARED, or the shared/ folder beside the repository.
-func amazonFile() string {
-	if d := os.Getenv("ROLEMINE_SHARED"); d != "" {
-		return filepath.Join(d, "data", "amazon", "access_decisions.csv")
-	}
-	return filepath.Join("..", "..", "..", "shared", "data", "amazon", "access_decisions.csv")
-}
+// amazonFile is the shared Amazon access-decision sample.
+var amazonFile = shareddata.Path("amazon", "access_decisions.csv")
 
 // TestAmazonKeptBack plays the issue's outside check through the command
 // line, on the commands it names: a seeded 80 % of the Amazon sample is the
@@ -39,7 +34,7 @@ func TestAmazonKeptBack(t *testing.T) {
 	head, rows := recs[0], recs[1:]
 	action := slices.Index(head, "ACTION")
 	if action < 0 || head[0] != "request_id" {
-		t.Fatalf("%s: header %v: want request_id first and an ACTION column", amazonFile(), head)
+		t.Fatalf("%s: header %v: want request_id first and an ACTION column", amazonFile, head)
 	}
 	perm := rand.New(rand.NewPCG(1, 80)).Perm(len(rows))
 	cut := len(rows) * 8 / 10
@@ -154,10 +149,10 @@ func departmentRule(history, held [][]string, action int) (precision, coverage f
 // readAmazon reads the Amazon sample, skipping the test if it is absent.
 func readAmazon(t *testing.T) [][]string {
 	t.Helper()
-	if _, err := os.Stat(amazonFile()); err != nil {
+	if _, err := os.Stat(amazonFile); err != nil {
 		t.Skipf("amazon sample not available: %v", err)
 	}
-	return readCSV(t, amazonFile())
+	return readCSV(t, amazonFile)
 }
 
 // missed reports a target of the issue not yet reached: an error under

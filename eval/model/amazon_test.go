@@ -4,29 +4,23 @@ import (
 	"encoding/csv"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"rolemine/datasets/shareddata"
 	"rolemine/eval"
 )
 
-// amazonPath locates the shared Amazon access sample: $ROLEMINE_SHARED, or
-// the shared/ folder beside the repository.
-func amazonPath() string {
-	if d := os.Getenv("ROLEMINE_SHARED"); d != "" {
-		return filepath.Join(d, "data", "amazon", "access_decisions.csv")
-	}
-	return filepath.Join("..", "..", "..", "shared", "data", "amazon", "access_decisions.csv")
-}
+// amazonPath is the shared Amazon access sample.
+var amazonPath = shareddata.Path("amazon", "access_decisions.csv")
 
 // loadAmazon reads the sample into instances: one "COLUMN=value" token per
 // categorical column, label ACTION == "1". It skips the test if the file is
 // not there.
 func loadAmazon(t testing.TB) []Instance {
 	t.Helper()
-	f, err := os.Open(amazonPath())
+	f, err := os.Open(amazonPath)
 	if err != nil {
 		t.Skipf("amazon sample not available: %v", err)
 	}
@@ -43,7 +37,7 @@ func loadAmazon(t testing.TB) []Instance {
 		}
 	}
 	if action < 0 {
-		t.Fatalf("%s: no ACTION column", amazonPath())
+		t.Fatalf("%s: no ACTION column", amazonPath)
 	}
 	xs := make([]Instance, 0, len(recs)-1)
 	for line, r := range recs[1:] {
@@ -56,7 +50,7 @@ func loadAmazon(t testing.TB) []Instance {
 					x.Label = true
 				case "0":
 				default:
-					t.Fatalf("%s:%d: ACTION %q", amazonPath(), line+2, v)
+					t.Fatalf("%s:%d: ACTION %q", amazonPath, line+2, v)
 				}
 			case head[i] == "request_id":
 			default:
