@@ -118,6 +118,32 @@ func TestForestDeterministic(t *testing.T) {
 	}
 }
 
+// predictBlock gives exactly predict's log-odds for every row, whatever the
+// block size, including rows with a NaN signal.
+func TestForestPredictBlock(t *testing.T) {
+	x, y := xorData(500, 0.2, rand.NewPCG(6, 6))
+	o := DefaultBoost
+	o.Trees, o.MaxDepth, o.Bags = 30, 5, 2
+	f := fitForest(x, 3, y, o, rand.NewPCG(7, 7))
+	x[3*7+1] = math.NaN()
+	for _, size := range []int{1, 7, 64} {
+		block := make([]float64, size*4)
+		z, at := make([]float64, size), make([]int32, size)
+		for lo := 0; lo+size <= 500; lo += size {
+			for r := range size {
+				copy(block[r*4:r*4+3], x[(lo+r)*3:(lo+r+1)*3])
+			}
+			f.predictBlock(block, z, at)
+			for r := range size {
+				want := f.predict(x[(lo+r)*3 : (lo+r+1)*3])
+				if math.Float64bits(z[r]) != math.Float64bits(want) {
+					t.Fatalf("block of %d, row %d: %v, predict %v", size, lo+r, z[r], want)
+				}
+			}
+		}
+	}
+}
+
 // xorInstances returns requests whose approval depends on the exclusive or
 // of two attributes (each value of either alone is approved half the time)
 // plus a noise attribute; p is the true approval probability.
