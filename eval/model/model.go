@@ -302,6 +302,16 @@ func Fit(xs []Instance, opts Options, src rand.Source) (*Model, error) {
 	}
 	m.dMean, m.dScale = standardise(dense, ndense)
 
+	// The trees need nothing of the regressions and draw from src only
+	// after the rate signals have: with more than one worker they grow
+	// while the regressions fit, and the model is the same.
+	var trees sync.WaitGroup
+	defer trees.Wait()
+	concurrent := opts.Boost.Trees > 0 && opts.workers() > 1
+	if concurrent {
+		trees.Go(func() { m.boost(xs, y, src) })
+	}
+
 	var sparseDense []float64
 	sparseNDense := 0
 	if !opts.Rates {
@@ -343,14 +353,21 @@ func Fit(xs []Instance, opts Options, src rand.Source) (*Model, error) {
 			m.unseen[g] = unseenGroup{c, col}
 		}
 	}
-	if opts.Boost.Trees > 0 {
-		enc, x := newEncoder(xs, opts.Boost, opts.RateFolds, opts.RateSmoothing, src)
-		m.forest = fitForest(x, enc.width, y, opts.Boost, src)
-		enc.need = make([]bool, enc.width)
-		m.forest.uses(enc.need)
-		m.enc, m.wBoost = enc, opts.Boost.Weight
+	if opts.Boost.Trees > 0 && !concurrent {
+		m.boost(xs, y, src)
 	}
+	trees.Wait()
 	return m, nil
+}
+
+// boost grows the model's trees over the encoder's dense signals of xs.
+func (m *Model) boost(xs []Instance, y []float64, src rand.Source) {
+	o := m.opts
+	enc, x := newEncoder(xs, o.Boost, o.RateFolds, o.RateSmoothing, src)
+	f := fitForest(x, enc.width, y, o.Boost, src)
+	enc.need = make([]bool, enc.width)
+	f.uses(enc.need)
+	m.forest, m.enc, m.wBoost = f, enc, o.Boost.Weight
 }
 
 // unseenGroup is the contribution of a feature of a group that training
