@@ -57,8 +57,9 @@ auto-approvals (--qa-share, reproducible by --seed) is also sent to human
 quality review. Decisions are stored in the triage_decisions table, appended
 to the hash-chained decision log, and written to DIR/decisions.csv and
 DIR/decisions.jsonl in the order a workflow should take them: escalations,
-reviews, auto-approvals; within each, highest risk and least confidence first. rolemine grants nothing: it writes decisions for the
-workflow system to act on.`,
+reviews, auto-approvals; within each, highest risk and least confidence
+first. rolemine grants nothing: it writes decisions for the workflow system
+to act on.`,
 		flags: func() *pflag.FlagSet { fs := newFlagSet("triage"); o = triageOptions{}; o.AddFlags(fs); return fs },
 		run:   func(ctx context.Context, e *env, args []string) error { return runTriage(ctx, e, o, args) },
 	}
