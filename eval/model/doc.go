@@ -87,12 +87,16 @@
 // # Invariants
 //
 // Fit is deterministic given its rand.Source (which draws the inner folds
-// of the rate signals and the trees' subsamples); CrossValidate derives one source per split
-// from the one it is given, so its result does not depend on the number of
-// workers. A Model is immutable and safe for concurrent use; inputs are never
-// mutated. Options out of range, instances whose numeric signals do not match
-// the model at scoring time and dst slices of the wrong length are misuse and
-// panic with a "model: " message; bad training data (no instances, one class
-// only, inconsistent or non-finite numeric signals) returns an error naming
-// the instance. Nothing needs closing.
+// of the rate signals and the trees' subsamples); with more than one worker
+// it grows the trees while the regressions fit, drawing from src in the
+// same order, and CrossValidate derives one source per split from the one
+// it is given, so neither result depends on the number of workers. ScoreTo
+// scores blocks of rows (the trees walked for all rows in lockstep) and
+// gives exactly Score's values. A Model is immutable and safe for
+// concurrent use; inputs are never mutated. Options out of range, instances
+// whose numeric signals do not match the model at scoring time and dst
+// slices of the wrong length are misuse and panic with a "model: " message;
+// bad training data (no instances, one class only, inconsistent or
+// non-finite numeric signals) returns an error naming the instance. Nothing
+// needs closing.
 package model
