@@ -77,6 +77,7 @@ func (o evaluateOptions) backtestOptions() (score.BacktestOptions, error) {
 	}
 	opts.Thresholds = eval.ThresholdOptions{TargetPrecision: o.TargetPrecision, Confidence: o.Confidence, MinApproved: o.MinDecisions}
 	opts.Folds, opts.Seed, opts.MaxDecisions = o.Folds, o.Seed, o.MaxDecisions
+	opts.Explain = o.Out != "" // the lists of misses carry their reasons
 	return opts, nil
 }
 

@@ -38,6 +38,10 @@ type BacktestOptions struct {
 	Bins int
 	// Seed drives fold assignment and model fitting.
 	Seed uint64
+	// Explain keeps the reasons for every held-out score (Backtest.Reasons)
+	// for reports that list them; they cost a few seconds per 10,000
+	// decisions and change no score.
+	Explain bool
 }
 
 // DefaultBacktestOptions are the settings of rolemine evaluate.
@@ -63,8 +67,9 @@ type Backtest struct {
 	// Probs are Scores calibrated by isotonic regression fitted on the
 	// other folds' held-out scores (cross-fitted), NaN where Scores is.
 	Probs []float64
-	// Reasons are the strongest reasons (ReasonsPerScore) for each held-out
-	// score, from the model that gave it; nil where Scores is NaN.
+	// Reasons are, with BacktestOptions.Explain, the strongest reasons
+	// (ReasonsPerScore) for each held-out score, from the model that gave
+	// it; nil where Scores is NaN, and nil altogether without Explain.
 	Reasons  [][]model.Reason
 	Overall  *eval.Report // overall and per risk tier
 	ByApp    *eval.Report // per application
@@ -109,14 +114,22 @@ func RunBacktest(ctx context.Context, f *Featurizer, reqs []Request, opts Backte
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	scores, why, err := model.CrossValidateExplain(xs, splits, mo, rand.NewPCG(opts.Seed, 11), ReasonsPerScore)
+	var why []model.Explanation
+	var err error
+	src := rand.NewPCG(opts.Seed, 11)
+	if opts.Explain {
+		b.Scores, why, err = model.CrossValidateExplain(xs, splits, mo, src, ReasonsPerScore)
+	} else {
+		b.Scores, err = model.CrossValidate(xs, splits, mo, src)
+	}
 	if err != nil {
 		return nil, err
 	}
-	b.Scores = scores
-	b.Reasons = make([][]model.Reason, len(why))
-	for k, e := range why {
-		b.Reasons[k] = e.Reasons
+	if why != nil {
+		b.Reasons = make([][]model.Reason, len(why))
+		for k, e := range why {
+			b.Reasons[k] = e.Reasons
+		}
 	}
 	if err := b.calibrate(opts); err != nil {
 		return nil, err
