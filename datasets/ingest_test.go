@@ -75,7 +75,7 @@ func TestIngestRejectsBadInput(t *testing.T) {
 		{"huge field", "identities.csv", "identity_id,display_name\nu1,Ada\nu2," + huge + "\n", "",
 			"identities.csv:3: column display_name: field of 70000 bytes is longer than the limit of 65536", 3},
 		{"huge line", "identities.csv", "identity_id,display_name\nu1," + strings.Repeat("y", maxLineBytes+10) + "\n", "",
-			"line longer than", 0},
+			"identities.csv:2: line longer than", 2},
 		{"conflicting duplicate key", "identities.csv", "identity_id,display_name\nu1,Ada\nu1,Grace\n", "",
 			"identities.csv:3: column identity_id: duplicate key identity_id=u1 differs from line 2", 3},
 		{"bad pair line", "hc.txt", "1 1\n2 2 2\n", "assignments",

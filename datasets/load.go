@@ -176,6 +176,9 @@ func (p *plan) checks(maxField int) []check {
 	for _, col := range p.allColumns() {
 		add(col, fmt.Sprintf("strlen(%s) > %d", ident(col), maxField),
 			fmt.Sprintf("'field of ' || strlen(%s) || ' bytes is longer than the limit of %d'", ident(col), maxField))
+		// No reader rejects a NUL byte by itself (DuckDB's CSV reader keeps
+		// it, JSON may spell it \u0000); it is never part of an id or a name.
+		add(col, fmt.Sprintf("strpos(%s, chr(0)) > 0", ident(col)), "'NUL byte in field'")
 	}
 	return cs
 }

@@ -16,8 +16,8 @@ type Format string
 // Supported formats. FormatAuto picks one from the file name.
 const (
 	FormatAuto    Format = ""
-	FormatCSV     Format = "csv"     // delimiter detected
-	FormatTSV     Format = "tsv"     // tab-separated
+	FormatCSV     Format = "csv"     // comma-separated, RFC 4180 quotes
+	FormatTSV     Format = "tsv"     // tab-separated, the same quotes
 	FormatParquet Format = "parquet" //
 	FormatJSONL   Format = "jsonl"   // one JSON object per line
 	FormatSCIM    Format = "scim"    // SCIM 2.0 ListResponse of Users and Groups

@@ -16,22 +16,22 @@ import (
 // maxLineBytes is the longest CSV line DuckDB's reader is asked to accept.
 const maxLineBytes = 8 << 20
 
-// stageCSV reads a delimited file with DuckDB's reader. Rows the reader
-// cannot parse (wrong number of fields, bad encoding) become rejects with
-// their line numbers; display is the file name used in messages.
+// stageCSV reads a delimited file with DuckDB's reader under one fixed
+// dialect (see csvOptions); nothing about the file is guessed. Rows the
+// reader cannot parse (wrong number of fields, bad encoding) become rejects
+// with their line numbers; a quoting error fails the load (see csvRejects).
+// display is the file name used in messages.
 func (l *loader) stageCSV(path, display string, tsv bool) (*staged, error) {
-	// hive_partitioning=false: a directory named key=value must not
-	// become a column.
-	opts := fmt.Sprintf("all_varchar=true, header=true, hive_partitioning=false, store_rejects=true, rejects_table='__rej_errors', rejects_scan='__rej_scans', max_line_size=%d", maxLineBytes)
-	if tsv {
-		opts += `, delim='\t'`
+	header, err := readHeader(path, display, tsv)
+	if err != nil {
+		return nil, err
 	}
 	for _, q := range []string{"DROP TABLE IF EXISTS __rej_errors", "DROP TABLE IF EXISTS __rej_scans"} {
 		if err := l.exec(q); err != nil {
 			return nil, err
 		}
 	}
-	q := fmt.Sprintf("CREATE OR REPLACE TEMP TABLE stage AS SELECT * FROM read_csv(%s, %s)", sqlString(path), opts)
+	q := fmt.Sprintf("CREATE OR REPLACE TEMP TABLE stage AS SELECT * FROM read_csv(%s, %s)", sqlString(path), csvOptions(header, tsv))
 	if err := l.exec(q); err != nil {
 		return nil, duckLoadError(display, err)
 	}
@@ -42,13 +42,115 @@ func (l *loader) stageCSV(path, display string, tsv bool) (*staged, error) {
 	if err := l.csvRejects(display, st); err != nil {
 		return nil, err
 	}
-	if len(st.columns) == 1 && st.columns[0] == "column0" && st.rows == 0 {
-		return nil, &LoadError{File: display, Reason: "file has no header and no rows"}
-	}
 	return st, l.numberCSVLines(st)
 }
 
-// csvRejects collects the rows DuckDB's reader set aside.
+// csvOptions are the read_csv options of every delimited file, given its
+// header. The dialect is fixed, never sniffed, so that the whole file (not
+// a sample of it) is read one way, and a line that does not parse under it
+// is a reject or an error, never a differently split row:
+//
+//   - auto_detect=false with the header's names as all-VARCHAR columns:
+//     no type, header, delimiter, quote, comment or skip detection; values
+//     stay text until the loader converts them (plan.valueExpr);
+//   - header=true: line 1 is the header (read by readHeader) and skipped;
+//   - delim ',' for CSV and tab for TSV; quote and escape '"' (RFC 4180:
+//     a quoted field doubles its quotes); a quote inside an unquoted field
+//     is an ordinary character;
+//   - no comment character and skip=0: every line after the header is
+//     data, a line starting with # too;
+//   - strict_mode=true, null_padding=false: a row with too many or too few
+//     fields, or an unterminated quote, is an error, not padded or split;
+//   - nullstr the empty string, with allow_quoted_nulls: an empty field,
+//     quoted or not, reads as NULL, as the loader reads any blank value
+//     (plan.valueExpr); no other text, such as NULL, means NULL;
+//   - encoding='utf-8': other bytes reject their row;
+//   - store_rejects: bad rows go to __rej_errors (see csvRejects);
+//   - hive_partitioning=false: a directory named key=value must not become
+//     a column.
+func csvOptions(header []string, tsv bool) string {
+	delim := `','`
+	if tsv {
+		delim = `'\t'`
+	}
+	cols := make([]string, len(header))
+	for k, c := range header {
+		cols[k] = sqlString(c) + ": 'VARCHAR'"
+	}
+	return strings.Join([]string{
+		"auto_detect=false", "header=true", "columns={" + strings.Join(cols, ", ") + "}",
+		"delim=" + delim, `quote='"'`, `escape='"'`, "comment=''", "skip=0",
+		"strict_mode=true", "null_padding=false", "nullstr=''", "allow_quoted_nulls=true",
+		"encoding='utf-8'", "hive_partitioning=false",
+		"store_rejects=true", "rejects_table='__rej_errors'", "rejects_scan='__rej_scans'",
+		fmt.Sprintf("max_line_size=%d", maxLineBytes),
+	}, ", ")
+}
+
+// readHeader returns the column names of a delimited file's first line,
+// read under the dialect of csvOptions; a UTF-8 byte order mark before it
+// is dropped. An empty name becomes column<k> (k counting from 1); two
+// names equal but for case and surrounding space are an error, since
+// columns are matched by name ignoring both.
+func readHeader(path, display string, tsv bool) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	br := bufio.NewReader(io.LimitReader(f, maxLineBytes))
+	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
+		br.Discard(3)
+	}
+	r := csv.NewReader(br)
+	if tsv {
+		r.Comma = '\t'
+	}
+	r.FieldsPerRecord = -1
+	names, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, &LoadError{File: display, Reason: "file has no header and no rows"}
+	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return nil, &LoadError{File: display, Line: int64(pe.Line), Reason: fmt.Sprintf("header, column %d: %v", pe.Column, pe.Err)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: header: %w", display, err)
+	}
+	if line, _ := r.FieldPos(0); line != 1 {
+		return nil, &LoadError{File: display, Line: 1, Reason: "blank line: the header must be the first line"}
+	}
+	return headerNames(display, names)
+}
+
+// headerNames checks and completes the names read by readHeader.
+func headerNames(display string, names []string) ([]string, error) {
+	seen := map[string]int{}
+	for k, name := range names {
+		switch {
+		case !utf8.ValidString(name):
+			return nil, &LoadError{File: display, Line: 1, Reason: fmt.Sprintf("header field %d is not valid UTF-8", k+1)}
+		case strings.IndexByte(name, 0) >= 0:
+			return nil, &LoadError{File: display, Line: 1, Reason: fmt.Sprintf("header field %d holds a NUL byte", k+1)}
+		case strings.TrimSpace(name) == "":
+			names[k] = fmt.Sprintf("column%d", k+1)
+		}
+		key := strings.ToLower(strings.TrimSpace(names[k]))
+		if prev, dup := seen[key]; dup {
+			return nil, &LoadError{File: display, Line: 1, Column: names[k], Reason: fmt.Sprintf(
+				"column %s appears twice in the header (fields %d and %d)", names[k], prev+1, k+1)}
+		}
+		seen[key] = k
+	}
+	return names, nil
+}
+
+// csvRejects collects the rows DuckDB's reader set aside. A quoting error
+// (an unterminated quote, or text after a closing quote) fails the load
+// whatever MaxErrors allows: the reader cannot tell where the broken field
+// ends and reads on to the next quote, so the lines after it would be lost
+// inside one rejected row.
 func (l *loader) csvRejects(display string, st *staged) error {
 	rows, err := l.tx.QueryContext(l.ctx, `SELECT line, coalesce(column_name, ''), error_type, error_message, csv_line
 		FROM __rej_errors ORDER BY line`)
@@ -64,6 +166,9 @@ func (l *loader) csvRejects(display string, st *staged) error {
 		}
 		r.File = display
 		r.Reason = csvReason(kind, msg)
+		if kind == "UNQUOTED VALUE" {
+			return &LoadError{File: display, Line: r.Line, Column: r.Column, Reason: r.Reason}
+		}
 		r.Raw = truncate(r.Raw, 1000)
 		st.rejects = append(st.rejects, r)
 	}
@@ -74,6 +179,10 @@ func csvReason(kind, msg string) string {
 	switch kind {
 	case "INVALID ENCODING", "INVALID UNICODE":
 		return "not valid UTF-8"
+	case "LINE SIZE OVER MAXIMUM":
+		return fmt.Sprintf("line longer than %d bytes", maxLineBytes)
+	case "UNQUOTED VALUE":
+		return "quoting error: a quoted field is not closed, or text follows its closing quote"
 	case "MISSING COLUMNS", "TOO MANY COLUMNS":
 		return strings.ToLower(kind[:1]) + strings.ToLower(kind[1:]) + ": " + strings.ToLower(msg)
 	}

@@ -1,0 +1,202 @@
+package datasets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// malformedCase is one file of testdata/malformed (or one the test
+// generates) and what loading it must do: fail at wantLine with a reason
+// containing wantReason, or, when wantLine is 0, load the pairs want.
+type malformedCase struct {
+	file       string
+	content    func(t *testing.T) []byte // nil: read testdata/malformed/file
+	wantLine   int64
+	wantReason string
+	want       []string // identity_id|entitlement_id of the loaded rows, sorted
+}
+
+var malformedCases = []malformedCase{
+	{file: "unterminated_quote.csv", wantLine: 3, wantReason: "quote"},
+	{file: "text_after_quote.csv", wantLine: 3, wantReason: "quote"},
+	// A quote inside an unquoted field is a literal character: the value
+	// is exactly the bytes between the delimiters.
+	{file: "stray_quote.csv", want: []string{"u1|e1", `u2|e"2`, "u3|e3"}},
+	{file: "mixed_tab.csv", wantLine: 3, wantReason: "missing columns"},
+	{file: "mixed_semicolon.csv", wantLine: 3, wantReason: "missing columns"},
+	{file: "crlf.csv", want: []string{"u1|e1", "u2|e2", "u3|e3"}},
+	{file: "bom.csv", want: []string{"u1|e1", "u2|e2"}},
+	{file: "bom_quoted_header.csv", want: []string{"u1|e1"}},
+	{file: "nul_byte.csv", wantLine: 3, wantReason: "NUL byte"},
+	{file: "non_utf8.csv", wantLine: 3, wantReason: "not valid UTF-8"},
+	{file: "too_many_fields.csv", wantLine: 3, wantReason: "too many columns"},
+	{file: "too_few_fields.csv", wantLine: 3, wantReason: "missing columns"},
+	// There are no comment lines: a line starting with # is data.
+	{file: "hash_line.csv", want: []string{"#u2|e2", "u1|e1"}},
+	{file: "duplicate_header.csv", wantLine: 1, wantReason: "twice"},
+	{file: "bad_header.csv", wantLine: 1, wantReason: "quote"},
+	{file: "quoted_ok.csv", want: []string{"u1|e,1", "u2|multi\nline", `u3|say "hi"`}},
+	// DuckDB's sniffer reads the first 20,480 lines; the reader must hold
+	// the whole file to the dialect, not only the sample.
+	{file: "after_sample.csv", content: afterSample, wantLine: 30_000, wantReason: "quote"},
+	// Fields longer than IngestOptions.MaxFieldBytes (64 KiB by default)
+	// reject their row; see TestIngestLongFieldWithinLimit for one that fits.
+	{file: "long_field.csv", content: longField, wantLine: 3, wantReason: "longer than the limit"},
+}
+
+// afterSample is 30,005 lines whose line 30,000 opens a quote it never closes.
+func afterSample(*testing.T) []byte {
+	var b strings.Builder
+	b.WriteString("identity_id,entitlement_id\n")
+	for line := 2; line <= 30_005; line++ {
+		if line == 30_000 {
+			fmt.Fprintf(&b, "u%d,\"e%d\n", line, line)
+			continue
+		}
+		fmt.Fprintf(&b, "u%d,e%d\n", line, line)
+	}
+	return []byte(b.String())
+}
+
+// longField has a 1 MiB field on line 3.
+func longField(*testing.T) []byte {
+	return []byte("identity_id,entitlement_id\nu1,e1\nu2," + strings.Repeat("x", 1<<20) + "\nu3,e3\n")
+}
+
+// toTSV swaps commas and tabs: the TSV twin of a CSV corpus file, with the
+// same structure (a stray tab in a CSV becomes a stray comma in a TSV).
+func toTSV(s string) string {
+	b := []byte(s) // bytes, not runes: invalid UTF-8 must stay as it is
+	for k, c := range b {
+		switch c {
+		case ',':
+			b[k] = '\t'
+		case '\t':
+			b[k] = ','
+		}
+	}
+	return string(b)
+}
+
+// TestIngestMalformed loads every corpus file as CSV and as TSV into
+// assignments and into identities: a malformed file fails with its base
+// name and line, and leaves the database as it was; a well-formed one
+// loads exactly its values.
+func TestIngestMalformed(t *testing.T) {
+	for _, tc := range malformedCases {
+		data := corpusFile(t, tc)
+		for _, format := range []Format{FormatCSV, FormatTSV} {
+			for _, table := range []string{"assignments", "identities"} {
+				t.Run(fmt.Sprintf("%s/%s/%s", tc.file, format, table), func(t *testing.T) {
+					name, content, want := tc.file, data, tc.want
+					if format == FormatTSV {
+						name = strings.TrimSuffix(name, ".csv") + ".tsv"
+						content = []byte(toTSV(string(data)))
+						want = nil
+						for _, w := range tc.want {
+							want = append(want, toTSV(w))
+						}
+					}
+					checkMalformed(t, tc, table, format, writeFile(t, t.TempDir(), name, string(content)), want)
+				})
+			}
+		}
+	}
+}
+
+func corpusFile(t *testing.T, tc malformedCase) []byte {
+	t.Helper()
+	if tc.content != nil {
+		return tc.content(t)
+	}
+	data, err := os.ReadFile(filepath.Join("testdata", "malformed", tc.file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func checkMalformed(t *testing.T, tc malformedCase, table string, format Format, path string, want []string) {
+	s := openTest(t)
+	ctx := context.Background()
+	if _, err := s.Ingest(ctx, []Source{{Path: writeFile(t, t.TempDir(), "identities.csv", goodIdentities)}}, DefaultIngestOptions); err != nil {
+		t.Fatal(err)
+	}
+	before := state(t, s)
+	_, err := s.Ingest(ctx, []Source{{Path: path, Table: table, Format: format}}, DefaultIngestOptions)
+	if tc.wantLine == 0 {
+		if err != nil {
+			t.Fatalf("load failed: %v", err)
+		}
+		if diff := cmp.Diff(want, loadedPairs(t, s, table)); diff != "" {
+			t.Errorf("loaded rows (-want +got):\n%s", diff)
+		}
+		return
+	}
+	if err == nil {
+		t.Fatalf("load succeeded with %q, want an error at line %d", loadedPairs(t, s, table), tc.wantLine)
+	}
+	loc := fmt.Sprintf("%s:%d", filepath.Base(path), tc.wantLine)
+	if msg := err.Error(); !strings.Contains(msg, loc) || !strings.Contains(msg, tc.wantReason) {
+		t.Errorf("error = %q, want it to name %s and say %q", truncate(msg, 300), loc, tc.wantReason)
+	}
+	var le *LoadError
+	if !errors.As(err, &le) || le.Line != tc.wantLine {
+		t.Errorf("error %v: want a *LoadError at line %d", truncate(err.Error(), 300), tc.wantLine)
+	}
+	if diff := cmp.Diff(before, state(t, s)); diff != "" {
+		t.Errorf("failed load changed the database (-before +after):\n%s", diff)
+	}
+}
+
+// loadedPairs lists identity_id|entitlement_id of the current rows of
+// table: for identities, entitlement_id is an attribute.
+func loadedPairs(t *testing.T, s *Store, table string) []string {
+	t.Helper()
+	q := `SELECT identity_id || '|' || entitlement_id FROM current_assignments ORDER BY 1`
+	if table == "identities" {
+		q = `SELECT i.identity_id || '|' || coalesce(a.value, '') FROM current_identities i
+			LEFT JOIN current_identity_attributes a ON a.identity_id = i.identity_id AND a.name = 'entitlement_id' ORDER BY 1`
+	}
+	return dumpRows(t, s, q)
+}
+
+// A field longer than 64 KiB loads intact when MaxFieldBytes allows it.
+func TestIngestLongFieldWithinLimit(t *testing.T) {
+	s := openTest(t)
+	path := writeFile(t, t.TempDir(), "long.csv", string(longField(t)))
+	opts := DefaultIngestOptions
+	opts.MaxFieldBytes = 2 << 20
+	if _, err := s.Ingest(context.Background(), []Source{{Path: path, Table: "assignments"}}, opts); err != nil {
+		t.Fatal(err)
+	}
+	got := queryInts(t, s, `SELECT count(*), max(strlen(entitlement_id)) FROM current_assignments`)
+	if diff := cmp.Diff([]int64{3, 1 << 20}, got); diff != "" {
+		t.Errorf("rows, longest id (-want +got):\n%s", diff)
+	}
+}
+
+// A quoting error fails the load whatever --max-errors allows: the reader
+// cannot tell where the broken field ends, and would swallow the lines
+// after it into one rejected row.
+func TestIngestQuoteErrorIgnoresMaxErrors(t *testing.T) {
+	s := openTest(t)
+	path := writeFile(t, t.TempDir(), "bad.csv", string(afterSample(t)))
+	opts := DefaultIngestOptions
+	opts.MaxErrors = 100
+	before := state(t, s)
+	_, err := s.Ingest(context.Background(), []Source{{Path: path, Table: "assignments"}}, opts)
+	if err == nil || !strings.Contains(err.Error(), "bad.csv:30000") {
+		t.Fatalf("error = %v, want bad.csv:30000", err)
+	}
+	if diff := cmp.Diff(before, state(t, s)); diff != "" {
+		t.Errorf("failed load changed the database (-before +after):\n%s", diff)
+	}
+}
