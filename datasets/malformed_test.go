@@ -200,3 +200,49 @@ func TestIngestQuoteErrorIgnoresMaxErrors(t *testing.T) {
 		t.Errorf("failed load changed the database (-before +after):\n%s", diff)
 	}
 }
+
+// The other text readers keep the same promises: a bad line fails the load
+// naming it, and a byte order mark or CRLF changes no value.
+func TestIngestMalformedOtherFormats(t *testing.T) {
+	tests := []struct {
+		name, file, content, table string
+		wantLine                   int64 // 0: the load succeeds with want
+		wantReason                 string
+		want                       []string
+	}{
+		{name: "pairs BOM", file: "hc.txt", content: "\ufeffu1 e1\r\nu2 e2\r\n", table: "assignments", want: []string{"u1|e1", "u2|e2"}},
+		{name: "pairs NUL", file: "hc.txt", content: "u1 e1\nu2 e\x002\n", table: "assignments", wantLine: 2, wantReason: "NUL byte"},
+		{name: "pairs non-UTF-8", file: "hc.txt", content: "u1 e1\nu2 e1\nu3 e\xff\n", table: "assignments", wantLine: 3, wantReason: "not valid UTF-8"},
+		{name: "jsonl CRLF", file: "assignments.jsonl", content: "{\"identity_id\":\"u1\",\"entitlement_id\":\"e1\"}\r\n", want: []string{"u1|e1"}},
+		{name: "jsonl NUL escape", file: "assignments.jsonl", content: "{\"identity_id\":\"u1\",\"entitlement_id\":\"e1\"}\n{\"identity_id\":\"u2\",\"entitlement_id\":\"e\\u00002\"}\n",
+			wantLine: 2, wantReason: "NUL byte"},
+		{name: "scim non-UTF-8", file: "dir.scim.json", content: "{\"Resources\": [\n{\"schemas\": [\"" + scimGroup + "\"], \"id\": \"g\xff\"}]}\n",
+			wantLine: 2, wantReason: "not valid UTF-8"},
+		{name: "scim syntax", file: "dir.scim.json", content: "{\"Resources\": [\n{\"schemas\": [\"" + scimGroup + "\"], \"id\": \"g1\",}]}\n",
+			wantLine: 2, wantReason: "not a SCIM ListResponse"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openTest(t)
+			before := state(t, s)
+			path := writeFile(t, t.TempDir(), tc.file, tc.content)
+			_, err := s.Ingest(context.Background(), []Source{{Path: path, Table: tc.table}}, DefaultIngestOptions)
+			if tc.wantLine == 0 {
+				if err != nil {
+					t.Fatalf("load failed: %v", err)
+				}
+				if diff := cmp.Diff(tc.want, loadedPairs(t, s, "assignments")); diff != "" {
+					t.Errorf("loaded rows (-want +got):\n%s", diff)
+				}
+				return
+			}
+			loc := fmt.Sprintf("%s:%d", tc.file, tc.wantLine)
+			if err == nil || !strings.Contains(err.Error(), loc) || !strings.Contains(err.Error(), tc.wantReason) {
+				t.Fatalf("error = %v, want it to name %s and say %q", err, loc, tc.wantReason)
+			}
+			if diff := cmp.Diff(before, state(t, s)); diff != "" {
+				t.Errorf("failed load changed the database (-before +after):\n%s", diff)
+			}
+		})
+	}
+}

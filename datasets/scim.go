@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"rolemine/datasets/schema"
 )
@@ -65,9 +67,17 @@ func (l *loader) loadSCIM(src Source, hash string, size int64) error {
 	if err != nil {
 		return err
 	}
+	// encoding/json would read invalid UTF-8 as U+FFFD, a silently different value.
+	if !utf8.Valid(data) {
+		return &LoadError{File: src.Path, Line: lineAt(data, invalidUTF8At(data)), Reason: "not valid UTF-8"}
+	}
 	var list scimList
 	if err := json.Unmarshal(data, &list); err != nil {
-		return &LoadError{File: src.Path, Reason: "not a SCIM ListResponse: " + truncate(err.Error(), 200)}
+		le := &LoadError{File: src.Path, Reason: "not a SCIM ListResponse: " + truncate(err.Error(), 200)}
+		if se, ok := err.(*json.SyntaxError); ok {
+			le.Line = lineAt(data, int(se.Offset))
+		}
+		return le
 	}
 	if len(list.Resources) == 0 {
 		return &LoadError{File: src.Path, Reason: "SCIM ListResponse has no Resources"}
@@ -128,6 +138,23 @@ func (l *loader) loadSCIM(src Source, hash string, size int64) error {
 		}
 	}
 	return nil
+}
+
+// invalidUTF8At is the offset of the first byte of data that is not valid UTF-8.
+func invalidUTF8At(data []byte) int {
+	for k := 0; k < len(data); {
+		r, n := utf8.DecodeRune(data[k:])
+		if r == utf8.RuneError && n <= 1 {
+			return k
+		}
+		k += n
+	}
+	return len(data)
+}
+
+// lineAt is the 1-based line of byte offset off of data.
+func lineAt(data []byte, off int) int64 {
+	return int64(bytes.Count(data[:min(off, len(data))], []byte("\n"))) + 1
 }
 
 func scimUserRow(r scimResource, line string) []string {

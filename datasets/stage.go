@@ -389,6 +389,9 @@ func convertPairs(path string, r io.Reader, w *csv.Writer) ([]Reject, error) {
 			reject("not valid UTF-8")
 			continue
 		}
+		if line == 1 {
+			text = strings.TrimPrefix(text, "\ufeff") // a byte order mark is not part of the first user id
+		}
 		fields := strings.Fields(text)
 		switch len(fields) {
 		case 0:
