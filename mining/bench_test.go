@@ -81,3 +81,30 @@ func planted(rng *rand.Rand, users, perms, nroles, roleSize, perUser int) *featu
 	}
 	return features.NewMatrix(ids, ents)
 }
+
+// BenchmarkGeneralisationExact measures the generalisation of exact mining
+// on the HP benchmark matrices as rolemine mine runs it (the re-mine
+// bounded by ForGeneralisation), beside the mining itself in
+// BenchmarkExact: the measure must cost about what the mining does.
+func BenchmarkGeneralisationExact(b *testing.B) {
+	for _, f := range hpFiles {
+		m := loadHP(b, f.name)
+		for _, obj := range []Objective{MinRoles, MinWSC} {
+			b.Run(strings.TrimSuffix(f.name, ".txt")+"/"+obj.String(), func(b *testing.B) {
+				opts := DefaultExactOptions
+				opts.Objective = obj
+				opts = opts.ForGeneralisation()
+				mine := func(ctx context.Context, m *features.Matrix) (*Result, error) { return Exact(ctx, m, opts) }
+				var g GeneralisationMetrics
+				for b.Loop() {
+					var err error
+					if g, err = Generalisation(context.Background(), m, nil, mine, DefaultGeneralisationOptions, rand.NewPCG(1, 7)); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(g.Precision, "precision")
+				b.ReportMetric(g.Recall, "recall")
+			})
+		}
+	}
+}

@@ -88,7 +88,8 @@ type kernel struct {
 	cnt       []int // alive element → number of alive sets holding it
 	size      []int // alive set → number of alive elements in it
 	forced    []int
-	stamp     []int32
+	stamp     []int32 // element → tick of the last elemDominated that met it
+	setStamp  []int32 // set → tick of the last elemDominated whose element it holds
 	tick      int32
 }
 
@@ -101,6 +102,7 @@ func newKernel(p *coverProblem) *kernel {
 		cnt:       make([]int, p.elems),
 		size:      make([]int, len(p.sets)),
 		stamp:     make([]int32, p.elems),
+		setStamp:  make([]int32, len(p.sets)),
 	}
 	for s, elems := range p.sets {
 		for _, e := range elems {
@@ -230,6 +232,9 @@ func (k *kernel) elemDominated(e int) bool {
 	k.tick++
 	k.stamp[e] = k.tick
 	for _, s := range k.elemSets[e] {
+		k.setStamp[s] = k.tick
+	}
+	for _, s := range k.elemSets[e] {
 		if !k.setAlive[s] {
 			continue
 		}
@@ -238,7 +243,7 @@ func (k *kernel) elemDominated(e int) bool {
 				continue
 			}
 			k.stamp[f] = k.tick
-			if k.cnt[f] <= k.cnt[e] && k.setsHold(int(f), int32(e)) {
+			if k.cnt[f] <= k.cnt[e] && k.setsHold(int(f)) {
 				return true
 			}
 		}
@@ -246,13 +251,11 @@ func (k *kernel) elemDominated(e int) bool {
 	return false
 }
 
-// setsHold reports whether every alive set of element f holds e.
-func (k *kernel) setsHold(f int, e int32) bool {
+// setsHold reports whether every alive set of element f holds the element
+// of the current elemDominated (whose sets carry the current tick).
+func (k *kernel) setsHold(f int) bool {
 	for _, t := range k.elemSets[f] {
-		if !k.setAlive[t] {
-			continue
-		}
-		if _, ok := slices.BinarySearch(k.p.sets[t], e); !ok {
+		if k.setAlive[t] && k.setStamp[t] != k.tick {
 			return false
 		}
 	}

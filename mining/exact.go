@@ -37,6 +37,12 @@ type ExactOptions struct {
 	// Src drives the random choices of the MinWSC local search. Nil uses a
 	// fixed seed, so runs are reproducible.
 	Src rand.Source
+
+	// Progress, when not nil, is told after each block of the matrix how
+	// far the run has come: stage "blocks", done of total cells (distinct
+	// assignments after merging identical rows and columns) in the blocks
+	// solved. done never falls.
+	Progress func(stage string, done, total int)
 }
 
 // DefaultExactOptions solves each matrix of the HP benchmark family
@@ -116,7 +122,13 @@ func Exact(ctx context.Context, m *features.Matrix, opts ExactOptions) (*Result,
 	bud := &budget{left: opts.NodeBudget, ctx: ctx}
 	res := &Result{Matrix: m, Algorithm: "exact-" + opts.Objective.String()}
 	rng := rand.New(opts.Src)
-	for _, b := range red.blocks() {
+	blocks := red.blocks()
+	cells, done := 0, 0
+	for _, b := range blocks {
+		cells += b.edges()
+	}
+	reportProgress(opts.Progress, "blocks", 0, cells)
+	for _, b := range blocks {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -137,6 +149,8 @@ func Exact(ctx context.Context, m *features.Matrix, opts ExactOptions) (*Result,
 		for _, r := range roles {
 			res.Roles = append(res.Roles, red.expand(b, r))
 		}
+		done += b.edges()
+		reportProgress(opts.Progress, "blocks", done, cells)
 	}
 	slices.SortFunc(res.Roles, func(a, b Role) int {
 		return cmp.Or(slices.Compare(a.Members, b.Members), slices.Compare(a.Entitlements, b.Entitlements))

@@ -84,3 +84,45 @@ func TestGeneralisationError(t *testing.T) {
 		t.Errorf("Generalisation returned %v, want the miner's error", err)
 	}
 }
+
+// TestForGeneralisation checks that the re-mine's budgets are capped,
+// that a zero (default) budget is capped too, and that smaller budgets and
+// the other options are kept.
+func TestForGeneralisation(t *testing.T) {
+	src := rand.NewPCG(1, 2)
+	for _, tt := range []struct {
+		name     string
+		in, want ExactOptions
+	}{
+		{"defaults", DefaultExactOptions, ExactOptions{Objective: MinRoles, NodeBudget: 300, MaxConcepts: 2_000, Moves: 2_000}},
+		{"zero", ExactOptions{Objective: MinWSC}, ExactOptions{Objective: MinWSC, NodeBudget: 300, MaxConcepts: 2_000, Moves: 2_000}},
+		{"smaller kept", ExactOptions{Objective: MinWSC, NodeBudget: 10, MaxConcepts: 20, Moves: 30, Src: src},
+			ExactOptions{Objective: MinWSC, NodeBudget: 10, MaxConcepts: 20, Moves: 30, Src: src}},
+	} {
+		got := tt.in.ForGeneralisation()
+		if got.Objective != tt.want.Objective || got.NodeBudget != tt.want.NodeBudget || got.MaxConcepts != tt.want.MaxConcepts ||
+			got.Moves != tt.want.Moves || got.Src != tt.want.Src {
+			t.Errorf("%s: ForGeneralisation(%+v) = %+v, want %+v", tt.name, tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestExactProgress checks that Exact reports the cells of the blocks it
+// has solved, never falling, ending at the total.
+func TestExactProgress(t *testing.T) {
+	m := plantedMatrix(rand.New(rand.NewPCG(3, 4)), 120, 40, 5, 0.05)
+	var last, total, calls int
+	opts := DefaultExactOptions
+	opts.Progress = func(stage string, done, tot int) {
+		if stage != "blocks" || done < last || (total != 0 && tot != total) || done > tot {
+			t.Errorf("progress(%q, %d, %d) after %d of %d", stage, done, tot, last, total)
+		}
+		last, total, calls = done, tot, calls+1
+	}
+	if _, err := Exact(context.Background(), m, opts); err != nil {
+		t.Fatal(err)
+	}
+	if calls < 2 || last != total || total == 0 {
+		t.Errorf("progress: %d calls, ended at %d of %d; want at least 2 calls ending at the total", calls, last, total)
+	}
+}
