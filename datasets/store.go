@@ -6,6 +6,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -48,6 +50,82 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// NoDatabaseError is the error of OpenExisting and OpenReadOnly when no
+// database file exists at Path. It matches fs.ErrNotExist.
+type NoDatabaseError struct{ Path string }
+
+func (e *NoDatabaseError) Error() string { return fmt.Sprintf("database %s does not exist", e.Path) }
+
+// Is reports whether target is fs.ErrNotExist.
+func (e *NoDatabaseError) Is(target error) bool { return target == fs.ErrNotExist }
+
+// checkExists returns a *NoDatabaseError when there is no file at path.
+func checkExists(path string) error {
+	if path == "" {
+		return &NoDatabaseError{Path: `""`}
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return &NoDatabaseError{Path: path}
+	} else if err != nil {
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	return nil
+}
+
+// OpenExisting is Open for a database that must already exist: when there
+// is no file at path it returns a *NoDatabaseError and creates nothing.
+// The caller must Close the store.
+func OpenExisting(ctx context.Context, path string) (*Store, error) {
+	if err := checkExists(path); err != nil {
+		return nil, err
+	}
+	return Open(ctx, path)
+}
+
+// readOnlyConfig is the DuckDB configuration of OpenReadOnly: the database
+// is attached read-only, no statement may touch any other file (COPY … TO,
+// EXPORT DATABASE, ATTACH, read_csv, INSTALL and LOAD all fail), and the
+// configuration is locked so that no statement can undo this.
+const readOnlyConfig = "?access_mode=READ_ONLY&enable_external_access=false" +
+	"&autoinstall_known_extensions=false&autoload_known_extensions=false&lock_configuration=true"
+
+// OpenReadOnly opens the existing database at path for reading only: no
+// statement can change it (CREATE, INSERT and the like fail) or read or
+// write any other file. Temporary tables are allowed; they live in memory
+// and vanish on Close. When there is no file at path it returns a
+// *NoDatabaseError and creates nothing. The schema is not migrated, so a
+// database last written by an older rolemine lacks what it did not have.
+// Several processes may read one database at once, but not while another
+// holds it open for writing (DuckDB locks it). The caller must Close the
+// store.
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	if err := checkExists(path); err != nil {
+		return nil, err
+	}
+	connector, err := duckdb.NewConnector(path+readOnlyConfig, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s read-only: %w", path, err)
+	}
+	s := &Store{db: sql.OpenDB(connector), path: path}
+	if err := s.db.PingContext(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("open database %s read-only: %w", path, err)
+	}
+	return s, nil
+}
+
+// IsReadOnly reports whether err is the refusal of a statement by a store
+// opened with OpenReadOnly: one that would change the database or touch
+// another file.
+func IsReadOnly(err error) bool {
+	var de *duckdb.Error
+	if !errors.As(err, &de) {
+		return false
+	}
+	return de.Type == duckdb.ErrorTypePermission ||
+		de.Type == duckdb.ErrorTypeInvalidInput && strings.Contains(de.Msg, "read-only mode")
 }
 
 // Close closes the database. The store must not be used afterwards.

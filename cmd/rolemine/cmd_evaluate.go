@@ -89,7 +89,7 @@ func runEvaluate(ctx context.Context, e *env, o evaluateOptions, args []string) 
 	if err != nil {
 		return err
 	}
-	store, err := datasets.Open(ctx, o.DB)
+	store, err := openExisting(ctx, "evaluate", o.DB)
 	if err != nil {
 		return err
 	}

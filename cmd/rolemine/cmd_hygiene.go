@@ -160,7 +160,7 @@ func runHygiene(ctx context.Context, e *env, o hygieneOptions, args []string) er
 		return err
 	}
 	start := time.Now()
-	store, snapshot, d, err := openHygieneData(ctx, e, o.DB, hygieneLoad{roles: true, attributes: o.PeerAttributes, asOf: o.AsOf})
+	store, snapshot, d, err := openHygieneData(ctx, e, "hygiene", o.DB, hygieneLoad{roles: true, attributes: o.PeerAttributes, asOf: o.AsOf})
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func notebookCommand() *command {
 		name: "notebook", args: "run [flags] NOTEBOOK.md",
 		short: "execute an analysis notebook against the database and render it",
 		long: `Runs a notebook: a Markdown file whose ` + "```sql" + ` cells are executed against the
-DuckDB database (read-only use intended) and whose ` + "```chart" + ` cells draw a chart of
+DuckDB database, opened read-only, and whose ` + "```chart" + ` cells draw a chart of
 the preceding SQL cell's result or of their own query. The output is the same
 kind of self-contained HTML page as rolemine report (or JSON, or Markdown).
 
@@ -69,7 +69,11 @@ A chart cell is "key: value" lines:
                        following lines to the end of the cell
 
 A cell that fails (bad SQL, an unknown key or column) stops the run with an
-error naming the notebook file and the line of the cell.`,
+error naming the notebook file and the line of the cell. So does a cell that
+would change the database (CREATE, INSERT, …) or read or write any other file
+(COPY … TO, EXPORT DATABASE, ATTACH, read_csv, INSTALL, LOAD): a notebook
+only reads the database. Temporary tables (CREATE TEMP TABLE) are allowed;
+they vanish when the run ends.`,
 		flags: func() *pflag.FlagSet { fs := newFlagSet("notebook"); o = notebookOptions{}; o.AddFlags(fs); return fs },
 		run:   func(ctx context.Context, e *env, args []string) error { return runNotebook(ctx, e, o, args) },
 	}
@@ -95,10 +99,7 @@ func runNotebook(ctx context.Context, e *env, o notebookOptions, args []string) 
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(o.DB); err != nil {
-		return fmt.Errorf("notebook: %w", err)
-	}
-	store, err := datasets.Open(ctx, o.DB)
+	store, err := openReadOnly(ctx, "notebook", o.DB)
 	if err != nil {
 		return err
 	}
@@ -146,7 +147,12 @@ func executeNotebook(ctx context.Context, store *datasets.Store, nb *report.Note
 		return "", nil
 	}
 	for _, c := range nb.Cells {
-		fail := func(err error) error { return nb.CellError(c, err) }
+		fail := func(err error) error {
+			if datasets.IsReadOnly(err) {
+				err = fmt.Errorf("%w (notebooks read the database only: a cell may not change it or read or write files)", err)
+			}
+			return nb.CellError(c, err)
+		}
 		switch c.Kind {
 		case report.CellSection:
 			doc.Sections = append(doc.Sections, report.Section{ID: fmt.Sprintf("s%d", len(doc.Sections)+1), Title: c.Text})

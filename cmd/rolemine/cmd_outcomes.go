@@ -82,7 +82,7 @@ func runOutcomes(ctx context.Context, e *env, o outcomesOptions, args []string) 
 	if err != nil {
 		return err
 	}
-	store, err := datasets.Open(ctx, o.DB)
+	store, err := openExisting(ctx, "outcomes", o.DB)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"rolemine/datasets"
 	"rolemine/eval/report"
 )
 
@@ -70,10 +69,7 @@ func runReport(ctx context.Context, e *env, o reportOptions, args []string) erro
 	if o.MaxRows < 1 {
 		return usagef("report: --max-rows must be at least 1")
 	}
-	if _, err := os.Stat(o.DB); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	store, err := datasets.Open(ctx, o.DB)
+	store, err := openReadOnly(ctx, "report", o.DB)
 	if err != nil {
 		return err
 	}
@@ -235,6 +231,15 @@ type runInfo struct {
 	Summary    map[string]any
 }
 
+// param returns the run's parameter key, or, for a run recorded before
+// parameter keys were snake_case, the one named old.
+func (r *runInfo) param(key, old string) any {
+	if v, ok := r.Parameters[key]; ok {
+		return v
+	}
+	return r.Parameters[old]
+}
+
 // latest returns the newest successful run of command, or nil.
 func (l *loader) latest(command string) (*runInfo, error) {
 	var r runInfo
@@ -309,7 +314,7 @@ func (l *loader) headline(doc *report.Document, runs map[string]*runInfo) error 
 			report.Figure{Label: "escalated", Value: report.FormatValue(v[3]), Detail: share(v[3])})
 	}
 	if ev := runs["evaluate"]; ev != nil {
-		target, conf := report.Float(ev.Parameters["TargetPrecision"]), report.Float(ev.Parameters["Confidence"])
+		target, conf := report.Float(ev.param("target_precision", "TargetPrecision")), report.Float(ev.param("confidence", "Confidence"))
 		figs = append(figs, report.Figure{Label: "precision promise", Value: "≥ " + report.Percent(target),
 			Detail: fmt.Sprintf("per automated tier, lower bound at %s confidence", report.Percent(conf))})
 		r, err := l.query(`SELECT tier, auto_approved, expected_precision, precision_lower, precision_upper FROM policy_tiers
@@ -373,7 +378,7 @@ func (l *loader) thresholds(doc *report.Document, runs map[string]*runInfo) erro
 		"one-sided lower confidence bound), the **recall** (share of human approvals automated) and the **coverage** (share of requests automated). " +
 		"Dashed vertical lines mark the thresholds the policy chose; the flat line is the promised precision. A tier's threshold is the lowest " +
 		"score whose lower bound still reaches the promise."})
-	target := report.Float(ev.Parameters["TargetPrecision"])
+	target := report.Float(ev.param("target_precision", "TargetPrecision"))
 	sweep, err := l.query(`SELECT grp, threshold, precision, precision_lower, recall, coverage FROM evaluation_sweep
 		WHERE run_id = ? ORDER BY `+tierOrder("grp")+`, threshold`, ev.ID)
 	if err != nil {
@@ -692,7 +697,7 @@ func (l *loader) policy(doc *report.Document, runs map[string]*runInfo) error {
 	s.Blocks = append(s.Blocks,
 		report.Block{Text: fmt.Sprintf("Policy of evaluate run %d: target precision %s at %s confidence. High and critical tiers, privileged entitlements and "+
 			"separation-of-duties conflicts are never auto-approved whatever the score.", ev.ID,
-			report.Percent(report.Float(ev.Parameters["TargetPrecision"])), report.Percent(report.Float(ev.Parameters["Confidence"])))},
+			report.Percent(report.Float(ev.param("target_precision", "TargetPrecision"))), report.Percent(report.Float(ev.param("confidence", "Confidence"))))},
 		report.Block{Table: t.Table("Policy tiers", l.maxRows)})
 	doc.Sections = append(doc.Sections, s)
 	return nil

@@ -88,7 +88,7 @@ func runReview(ctx context.Context, e *env, o reviewOptions, args []string) erro
 		return err
 	}
 	start := time.Now()
-	store, snapshot, d, err := openHygieneData(ctx, e, o.DB, hygieneLoad{requests: true, roles: true, attributes: o.PeerAttributes, asOf: o.AsOf})
+	store, snapshot, d, err := openHygieneData(ctx, e, "review", o.DB, hygieneLoad{requests: true, roles: true, attributes: o.PeerAttributes, asOf: o.AsOf})
 	if err != nil {
 		return err
 	}

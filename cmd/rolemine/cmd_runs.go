@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-
-	"rolemine/datasets"
 )
 
 type runsOptions struct {
@@ -39,7 +37,7 @@ func runRuns(ctx context.Context, e *env, o runsOptions, args []string) error {
 	if len(args) > 0 || o.Limit < 1 {
 		return usagef("runs: unexpected arguments %q or --limit below 1", args)
 	}
-	store, err := datasets.Open(ctx, o.DB)
+	store, err := openReadOnly(ctx, "runs", o.DB)
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ func runScore(ctx context.Context, e *env, o scoreOptions, args []string) error 
 	if o.Policy == "" || o.Out == "" || len(args) > 0 {
 		return usagef("score: give --policy FILE and --out FILE")
 	}
-	store, pol, err := openWithPolicy(ctx, o.DB, o.Policy, time.Now())
+	store, pol, err := openWithPolicy(ctx, openReadOnly, "score", o.DB, o.Policy, time.Now())
 	if err != nil {
 		return err
 	}

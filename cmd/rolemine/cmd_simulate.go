@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"rolemine/datasets"
 	"rolemine/datasets/synth"
 )
 
@@ -61,7 +60,7 @@ func runSimulate(ctx context.Context, e *env, o simulateOptions, args []string) 
 	if err != nil {
 		return err
 	}
-	store, err := datasets.Open(ctx, o.DB)
+	store, err := openReadOnly(ctx, "simulate", o.DB)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"rolemine/datasets"
 	"rolemine/datasets/schema"
 )
 
@@ -29,7 +28,7 @@ func statusCommand() *command {
 }
 
 func runStatus(ctx context.Context, e *env, o statusOptions) error {
-	store, err := datasets.Open(ctx, o.DB)
+	store, err := openReadOnly(ctx, "status", o.DB)
 	if err != nil {
 		return err
 	}

@@ -90,7 +90,7 @@ func runTriage(ctx context.Context, e *env, o triageOptions, args []string) erro
 		return usagef("triage: --qa-share %v outside [0, 1]", o.QAShare)
 	}
 	started := time.Now().UTC()
-	store, pol, err := openWithPolicy(ctx, o.DB, o.Policy, e.batch.now())
+	store, pol, err := openWithPolicy(ctx, openExisting, "triage", o.DB, o.Policy, e.batch.now())
 	if err != nil {
 		return err
 	}
@@ -139,14 +139,15 @@ func sortForWork(ds []routed) {
 	})
 }
 
-// openWithPolicy reads the policy file and opens the database, checking
-// that the policy was learned from this database and is unexpired at now.
-func openWithPolicy(ctx context.Context, db, policyPath string, now time.Time) (*datasets.Store, *policy.File, error) {
+// openWithPolicy reads the policy file and opens the database of command
+// cmd with open (openExisting or openReadOnly), checking that the policy
+// was learned from this database and is unexpired at now.
+func openWithPolicy(ctx context.Context, open opener, cmd, db, policyPath string, now time.Time) (*datasets.Store, *policy.File, error) {
 	pol, err := policy.Read(policyPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	store, err := datasets.Open(ctx, db)
+	store, err := open(ctx, cmd, db)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -199,8 +199,8 @@ func parseAsOf(asOf string) (int64, error) {
 
 // openHygieneData opens the database, checks that it holds data and loads
 // what load asks for, with a spinner. The caller closes the store.
-func openHygieneData(ctx context.Context, e *env, db string, load hygieneLoad) (*datasets.Store, int64, *hygiene.Data, error) {
-	store, snapshot, err := openSnapshot(ctx, db)
+func openHygieneData(ctx context.Context, e *env, cmd, db string, load hygieneLoad) (*datasets.Store, int64, *hygiene.Data, error) {
+	store, snapshot, err := openData(ctx, cmd, db)
 	if err != nil {
 		return nil, 0, nil, err
 	}
@@ -213,9 +213,15 @@ func openHygieneData(ctx context.Context, e *env, db string, load hygieneLoad) (
 	return store, snapshot, d, nil
 }
 
-// openSnapshot opens the database and checks that it holds data.
+// openSnapshot is openData for mine.
 func openSnapshot(ctx context.Context, db string) (*datasets.Store, int64, error) {
-	store, err := datasets.Open(ctx, db)
+	return openData(ctx, "mine", db)
+}
+
+// openData opens the existing database of command cmd and checks that it
+// holds data.
+func openData(ctx context.Context, cmd, db string) (*datasets.Store, int64, error) {
+	store, err := openExisting(ctx, cmd, db)
 	if err != nil {
 		return nil, 0, err
 	}

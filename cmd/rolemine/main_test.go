@@ -68,7 +68,7 @@ func transcript(t *testing.T, script, work string) string {
 			data, err := os.ReadFile(args[1])
 			fmt.Fprintf(&out, "$ %s\n%s", line, data)
 			if err != nil {
-				fmt.Fprintf(&out, "%v\n", err)
+				fmt.Fprintf(&out, "%s\n", strings.ReplaceAll(err.Error(), work, "$WORK"))
 			}
 			continue
 		}

@@ -38,7 +38,7 @@ func BenchmarkScorePairs(b *testing.B) {
 	}
 	benchRun(b, ctx, "ingest", "--db", db, org)
 	benchRun(b, ctx, "evaluate", "--db", db, "--policy-out", polPath)
-	store, pol, err := openWithPolicy(ctx, db, polPath, time.Now())
+	store, pol, err := openWithPolicy(ctx, openReadOnly, "score", db, polPath, time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}
