@@ -42,7 +42,7 @@ func (o *evaluateOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.Float64Var(&o.Confidence, "confidence", d.Thresholds.Confidence, "confidence of the one-sided Clopper-Pearson lower bound that must reach the target")
 	fs.IntVar(&o.MinDecisions, "min-decisions", d.Thresholds.MinApproved, "least held-out decisions a threshold must auto-approve to qualify")
 	fs.StringVar(&o.DefaultRisk, "default-risk", schema.RiskMedium, "risk tier of entitlements without one in the catalogue")
-	fs.StringVar(&o.PolicyOut, "policy-out", "", "write the policy file (JSON) here")
+	fs.StringVar(&o.PolicyOut, "policy-out", "", "write the policy file (JSON) here (default policy.json in --out, or beside --db without --out)")
 	fs.IntVar(&o.ValidDays, "valid-days", 30, "days until the policy expires and triage refuses it")
 	fs.StringVar(&o.Out, "out", "", "directory for the evaluation report (evaluation.json, thresholds.csv, false_approvals.csv, false_escalations.csv)")
 	fs.IntVar(&o.Folds, "folds", d.Folds, "k of k-fold cross-validation when requests have no timestamps")
@@ -94,7 +94,7 @@ func runEvaluate(ctx context.Context, e *env, o evaluateOptions, args []string) 
 		return err
 	}
 	defer store.Close()
-	start := e.batch.now()
+	started, created := time.Now().UTC(), e.batch.now() // the run's clock and the policy's
 	snapshot, err := store.LatestSnapshot(ctx)
 	if err != nil {
 		return err
@@ -117,16 +117,18 @@ func runEvaluate(ctx context.Context, e *env, o evaluateOptions, args []string) 
 			src.Approved++
 		}
 	}
-	pol := policy.New(bt, src, opts.Thresholds, o.DefaultRisk, o.Seed, start, time.Duration(o.ValidDays)*24*time.Hour)
+	pol := policy.New(bt, src, opts.Thresholds, o.DefaultRisk, o.Seed, created, time.Duration(o.ValidDays)*24*time.Hour)
 	pol.MaxDecisions, pol.Model = opts.MaxDecisions, policy.ModelSignature(opts.Model)
 	pol.Seal()
 	printEvaluation(e, bt, pol)
-	if o.PolicyOut != "" {
-		if err := pol.Write(o.PolicyOut); err != nil {
-			return err
-		}
-		e.logf("wrote policy %s to %s", pol.ID, o.PolicyOut)
+	policyOut := o.policyPath()
+	if err := os.MkdirAll(filepath.Dir(policyOut), 0o755); err != nil {
+		return err
 	}
+	if err := pol.Write(policyOut); err != nil {
+		return err
+	}
+	e.logf("wrote policy %s to %s", pol.ID, policyOut)
 	if e.batch.PolicyDir != "" {
 		if err := pol.Write(filepath.Join(e.batch.PolicyDir, pol.ID+".json")); err != nil {
 			return err
@@ -137,7 +139,20 @@ func runEvaluate(ctx context.Context, e *env, o evaluateOptions, args []string) 
 			return err
 		}
 	}
-	return storeEvaluation(ctx, store, snapshot, start, e.batch.ID, o, bt, pol)
+	run := &datasets.Run{Command: "evaluate", SnapshotID: snapshot, StartedAt: started, Parameters: e.parameters(), Batch: e.batch.ID}
+	return storeEvaluation(ctx, store, run, bt, pol)
+}
+
+// policyPath is where the policy file goes: --policy-out, or policy.json
+// in --out, or beside the database.
+func (o evaluateOptions) policyPath() string {
+	switch {
+	case o.PolicyOut != "":
+		return o.PolicyOut
+	case o.Out != "":
+		return filepath.Join(o.Out, "policy.json")
+	}
+	return filepath.Join(filepath.Dir(o.DB), "policy.json")
 }
 
 // prepareScoring loads the requests known at snapshot and the featurizer of
@@ -264,11 +279,10 @@ func routeName(auto bool) string {
 
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 
-// storeEvaluation records the run, its headline metrics, the backtest's
+// storeEvaluation records run, its headline metrics, the backtest's
 // curves (threshold sweep, reliability, ROC; overall and per risk tier) and
 // the policy's tiers, in one transaction.
-func storeEvaluation(ctx context.Context, store *datasets.Store, snapshot int64, start time.Time, batch string, o evaluateOptions, bt *score.Backtest, pol *policy.File) error {
-	run := &datasets.Run{Command: "evaluate", SnapshotID: snapshot, StartedAt: start, Parameters: o, Batch: batch}
+func storeEvaluation(ctx context.Context, store *datasets.Store, run *datasets.Run, bt *score.Backtest, pol *policy.File) error {
 	s := bt.Overall.Overall
 	summary := map[string]any{"policy_id": pol.ID, "backtest": bt.Scheme, "held_out": s.N, "roc_auc": s.ROCAUC,
 		"pr_auc": s.PRAUC, "brier": s.Brier, "ece": s.ECE, "tiers": pol.Tiers}

@@ -182,8 +182,9 @@ func runHygiene(ctx context.Context, e *env, o hygieneOptions, args []string) er
 	// The files are written while the findings are stored; the run is
 	// committed only once they are written.
 	written := writeInBackground(func() error { return writeHygieneFiles(o.Out, rep, &out) })
-	run := &datasets.Run{Command: "hygiene", SnapshotID: snapshot, StartedAt: start,
-		Parameters: map[string]any{"as_of": out.AsOf, "options": opts}}
+	params := e.parameters()
+	params["as_of"] = out.AsOf // the reference time the checks used
+	run := &datasets.Run{Command: "hygiene", SnapshotID: snapshot, StartedAt: start, Parameters: params}
 	err = e.run("writing and storing", func() error { return storeHygiene(ctx, store, run, rep, &out, written) })
 	if werr := written(); werr != nil {
 		return werr

@@ -117,7 +117,7 @@ func runOutcomes(ctx context.Context, e *env, o outcomesOptions, args []string) 
 	if err != nil {
 		return err
 	}
-	run := &datasets.Run{Command: "outcomes", SnapshotID: snapshot, StartedAt: started, Parameters: o, Batch: e.batch.ID}
+	run := &datasets.Run{Command: "outcomes", SnapshotID: snapshot, StartedAt: started, Parameters: e.parameters(), Batch: e.batch.ID}
 	return storeOutcomes(ctx, store, run, pol, m, states, suspended)
 }
 

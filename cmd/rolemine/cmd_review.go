@@ -135,8 +135,9 @@ func runReview(ctx context.Context, e *env, o reviewOptions, args []string) erro
 		return camp.WriteSummary(o.Out, replay)
 	})
 	<-replayed
-	run := &datasets.Run{Command: "review", SnapshotID: snapshot, StartedAt: start,
-		Parameters: map[string]any{"as_of": formatAsOf(d.AsOf), "options": opts}}
+	params := e.parameters()
+	params["as_of"] = formatAsOf(d.AsOf) // the reference time the packets used
+	run := &datasets.Run{Command: "review", SnapshotID: snapshot, StartedAt: start, Parameters: params}
 	err = e.run("writing and storing", func() error { return storeReview(ctx, store, run, camp, replay, written) })
 	if werr := written(); werr != nil {
 		return werr

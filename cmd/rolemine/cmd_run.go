@@ -35,7 +35,7 @@ func (o *runOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Config, "config", "", "batch configuration file: top-level keys are these flags, [stage] sections that stage's flags")
 	dbFlag(fs, &o.DB)
 	fs.StringVar(&o.Input, "input", "", "directory of the night's extracts, files named after tables (required)")
-	fs.StringVar(&o.Out, "out", "", "directory for the batches' outputs, the policies and the latest link (required)")
+	fs.StringVar(&o.Out, "out", "", "directory for the batches' outputs, the policies, the latest link and the latest decisions.csv and report.html (required)")
 	fs.StringVar(&o.AsOf, "as-of", "", "the batch's time, RFC 3339 or YYYY-MM-DD (default now; a resumed batch keeps its own)")
 	fs.IntVar(&o.RefitDays, "refit-days", 7, "evaluate again and write a new policy when the current one is this many days old")
 	o.flags = fs
@@ -57,8 +57,10 @@ rerunning the same night's batch does nothing once it is complete, and after a f
 a kill it resumes at the first stage not done (each stage's results commit
 atomically with its run record). A lock on the database keeps two batches from
 running at once. Outputs go to OUT/batches/NIGHT-ID/; OUT/latest points to the
-last complete batch and moves only when every stage succeeded, so a failed night
-leaves the previous night's outputs in place. The exit status is 0 only when
+last complete batch, and OUT/decisions.csv (the triage decisions) and
+OUT/report.html are copies of its; all three change only when every stage
+succeeded, each atomically, so a failed night leaves the previous night's
+outputs in place. The exit status is 0 only when
 every stage succeeded. rolemine runs lists the history.
 
 The --config file sets these flags at top level (db = ..., input = ...) and any
@@ -135,16 +137,41 @@ func runBatch(ctx context.Context, e *env, o *runOptions, args []string) error {
 			b.end(context.WithoutCancel(ctx), "failed", fmt.Sprintf("stage %s: %v", name, err))
 			return fmt.Errorf("batch %s: stage %s failed (previous outputs left in place): %w", b.id, name, err)
 		}
-		fmt.Fprintf(e.stdout, "== stage %s: %s (%.1f s)\n", name, note, time.Since(start).Seconds())
+		end := time.Now()
+		if err := b.stampRun(ctx, name, start, end); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "== stage %s: %s (%.1f s)\n", name, note, end.Sub(start).Seconds())
 	}
-	if err := b.publish(); err != nil {
+	published, err := b.publish()
+	if err != nil {
 		return err
 	}
 	if err := b.end(ctx, "ok", ""); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "batch %s for %s complete: %s\n", b.id, b.night, b.dir)
+	for _, p := range published {
+		fmt.Fprintf(e.stdout, "%-10s %s\n", strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))+":", p)
+	}
 	return nil
+}
+
+// stampRun records the times the batch measured around stage name on the
+// run the stage recorded in this attempt, if it recorded one (evaluate
+// when not due and report record none; a stage already done in an earlier
+// attempt keeps its times).
+func (b *batch) stampRun(ctx context.Context, name string, start, end time.Time) error {
+	return b.withStore(ctx, func(store *datasets.Store) error {
+		return store.Write(ctx, func(tx *datasets.Tx) error {
+			var run sql.NullInt64
+			if err := tx.QueryRow(`SELECT max(run_id) FROM runs WHERE batch_id = ? AND command = ? AND status = 'ok' AND started_at >= ?`,
+				b.id, name, start.UTC().Truncate(time.Millisecond)).Scan(&run); err != nil || !run.Valid {
+				return err
+			}
+			return tx.SetRunTimes(run.Int64, start, end)
+		})
+	})
 }
 
 // applyConfig reads --config, sets the top-level flags not given on the
@@ -281,18 +308,70 @@ func (b *batch) end(ctx context.Context, status, message string) error {
 	})
 }
 
-// publish points OUT/latest at the batch's directory, atomically.
-func (b *batch) publish() error {
+// publishedFiles are the outputs of the latest complete batch that
+// publish also puts at the top of OUT, by their paths in the batch's
+// directory.
+var publishedFiles = []string{filepath.Join("triage", "decisions.csv"), "report.html"}
+
+// publish points OUT/latest at the batch's directory, and replaces
+// OUT/decisions.csv and OUT/report.html with copies of the batch's, each
+// atomically. It returns the paths of the copies.
+func (b *batch) publish() ([]string, error) {
 	rel, err := filepath.Rel(b.opts.Out, b.dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tmp := filepath.Join(b.opts.Out, "latest.tmp")
 	os.Remove(tmp)
 	if err := os.Symlink(rel, tmp); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp, filepath.Join(b.opts.Out, "latest")); err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, f := range publishedFiles {
+		dst := filepath.Join(b.opts.Out, filepath.Base(f))
+		if err := copyFileAtomic(filepath.Join(b.dir, f), dst); err != nil {
+			return nil, fmt.Errorf("publish batch %s: %w", b.id, err)
+		}
+		paths = append(paths, dst)
+	}
+	return paths, nil
+}
+
+// copyFileAtomic copies src to dst through a temporary file in dst's
+// directory renamed over dst, so that dst is always whole: the old file or
+// the new one.
+func copyFileAtomic(src, dst string) (err error) {
+	in, err := os.Open(src)
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, filepath.Join(b.opts.Out, "latest"))
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := io.Copy(tmp, in); err != nil {
+		return fmt.Errorf("copy %s to %s: %w", src, dst, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
 }
 
 // runStage runs one stage unless the batch already did it, and says what
@@ -343,7 +422,9 @@ func invoke(ctx context.Context, e *env, name string, groups ...[]string) error 
 	if err := fs.Parse(slices.Concat(groups...)); err != nil {
 		return usagef("[%s]: %v", name, err)
 	}
-	return c.run(ctx, e, fs.Args())
+	ce := *e
+	ce.flags = fs
+	return c.run(ctx, &ce, fs.Args())
 }
 
 // stageRun returns the run that did the stage in this batch.
@@ -358,10 +439,11 @@ func (b *batch) stageRun(ctx context.Context, name string) (int64, bool, error) 
 
 // ingest loads the night's extracts and records the stage's run.
 func (b *batch) ingest(ctx context.Context, e *env) (string, error) {
+	start := time.Now().UTC()
 	o := ingestOptions{}
 	fs := newFlagSet("ingest")
 	o.AddFlags(fs)
-	if err := fs.Parse(b.cfg.args("ingest")); err != nil {
+	if err := fs.Parse(append(b.cfg.args("ingest"), "--db", b.opts.DB)); err != nil {
 		return "", usagef("[ingest]: %v", err)
 	}
 	sources, err := datasets.SourcesInDir(b.opts.Input)
@@ -373,7 +455,6 @@ func (b *batch) ingest(ctx context.Context, e *env) (string, error) {
 		return "", err
 	}
 	defer store.Close()
-	start := time.Now().UTC()
 	opts := datasets.DefaultIngestOptions
 	opts.MaxErrors, opts.Note = o.MaxErrors, "nightly batch "+b.id
 	var rep *datasets.IngestReport
@@ -381,7 +462,9 @@ func (b *batch) ingest(ctx context.Context, e *env) (string, error) {
 		return "", err
 	}
 	printIngestReport(e, rep)
-	run := &datasets.Run{Command: "ingest", SnapshotID: rep.SnapshotID, StartedAt: start, Parameters: o, Batch: b.id}
+	params := runParameters(fs)
+	params["input"] = b.opts.Input
+	run := &datasets.Run{Command: "ingest", SnapshotID: rep.SnapshotID, StartedAt: start, Parameters: params, Batch: b.id}
 	summary := map[string]any{"snapshot_id": rep.SnapshotID, "reused": rep.Reused, "files": len(rep.Files), "warnings": rep.Warnings}
 	if err := store.Write(ctx, func(tx *datasets.Tx) error { return tx.RecordRun(run, summary) }); err != nil {
 		return "", err

@@ -119,7 +119,7 @@ func runTriage(ctx context.Context, e *env, o triageOptions, args []string) erro
 	if err != nil {
 		return err
 	}
-	run := &datasets.Run{Command: "triage", SnapshotID: snapshot, StartedAt: started, Parameters: o, Batch: e.batch.ID}
+	run := &datasets.Run{Command: "triage", SnapshotID: snapshot, StartedAt: started, Parameters: e.parameters(), Batch: e.batch.ID}
 	return storeTriage(ctx, store, run, pol, decisions)
 }
 

@@ -18,10 +18,12 @@ type command struct {
 	run                     func(ctx context.Context, env *env, args []string) error
 }
 
-// env is what a subcommand writes to, and the batch it runs in.
+// env is what a subcommand writes to, the batch it runs in and the flags
+// it was given.
 type env struct {
 	stdout, stderr io.Writer
-	batch          batchInfo // zero outside rolemine run
+	batch          batchInfo      // zero outside rolemine run
+	flags          *pflag.FlagSet // the command's parsed flags, for the record of its run
 }
 
 // logf writes a diagnostic line to stderr.

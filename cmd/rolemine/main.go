@@ -86,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return usagef("%s: %v (see rolemine help %s)", cmd.name, err, cmd.name)
 	}
-	env := &env{stdout: stdout, stderr: stderr}
+	env := &env{stdout: stdout, stderr: stderr, flags: fs}
 	return cmd.run(ctx, env, fs.Args())
 }
 
