@@ -40,7 +40,7 @@ var errPflagHelp = pflag.ErrHelp
 
 // commands lists the subcommands in the order help shows them.
 func commands() []*command {
-	return []*command{generateCommand(), ingestCommand(), mineCommand(), evaluateCommand(), triageCommand(), outcomesCommand(), scoreCommand(), hygieneCommand(), reviewCommand(), statusCommand(), runCommand(), runsCommand(), simulateCommand(), reportCommand(), notebookCommand()}
+	return []*command{generateCommand(), ingestCommand(), mineCommand(), evaluateCommand(), triageCommand(), outcomesCommand(), scoreCommand(), hygieneCommand(), reviewCommand(), statusCommand(), runCommand(), runsCommand(), simulateCommand(), reportCommand(), notebookCommand(), versionCommand()}
 }
 
 func lookup(name string) (*command, bool) {

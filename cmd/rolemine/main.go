@@ -58,6 +58,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usagef("no command given")
 	}
 	name, rest := args[0], args[1:]
+	if name == "--version" {
+		name = "version"
+	}
 	switch name {
 	case "help", "-h", "--help":
 		if len(rest) == 0 {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -134,5 +135,36 @@ func TestExitCodes(t *testing.T) {
 	cancel()
 	if got := exitCode(ctx.Err()); got != 130 {
 		t.Errorf("interrupted: exit %d, want 130", got)
+	}
+}
+
+// rolemine --version and rolemine version print the module and a version.
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		var stdout bytes.Buffer
+		if err := run(context.Background(), args, &stdout, &bytes.Buffer{}); err != nil {
+			t.Fatalf("rolemine %q: %v", args, err)
+		}
+		out := stdout.String()
+		// A test binary is built without VCS stamping: the module and the
+		// (devel) version are there, the commit is unknown.
+		if !strings.HasPrefix(out, "rolemine ") || !strings.Contains(out, "\nmodule   rolemine\n") || !strings.Contains(out, "\ngo       go") {
+			t.Errorf("rolemine %q printed:\n%s", args, out)
+		}
+	}
+	bi := &debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Path: "rolemine", Version: "v0.3.1-0.20260301020000-0123456789ab+dirty"},
+		Settings: []debug.BuildSetting{{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: "0123456789abcdef0123456789abcdef01234567"},
+			{Key: "vcs.time", Value: "2026-03-01T02:00:00Z"}, {Key: "vcs.modified", Value: "true"}}}
+	var buf bytes.Buffer
+	printVersion(&buf, bi)
+	want := `rolemine v0.3.1-0.20260301020000-0123456789ab+dirty
+module   rolemine
+commit   0123456789abcdef0123456789abcdef01234567
+time     2026-03-01T02:00:00Z
+modified true
+go       go1.26.0
+`
+	if diff := cmp.Diff(want, buf.String()); diff != "" {
+		t.Errorf("printVersion (-want +got):\n%s", diff)
 	}
 }
