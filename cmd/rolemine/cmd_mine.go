@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
 	"time"
@@ -77,10 +78,11 @@ stored in role_changes and written to role_changes.csv.`,
 }
 
 func runMine(ctx context.Context, e *env, o mineOptions, args []string) error {
+	began := time.Now()
 	if len(args) > 0 {
 		return usagef("mine: unexpected arguments %q", args)
 	}
-	miner, params, err := o.miner(e)
+	mr, params, err := o.miner()
 	if err != nil {
 		return err
 	}
@@ -103,26 +105,33 @@ func runMine(ctx context.Context, e *env, o mineOptions, args []string) error {
 	}
 	start := time.Now()
 	var res *mining.Result
-	if err := e.run("mining", func() (err error) { res, err = miner(ctx, m); return err }); err != nil {
+	if err := e.step("mining", func(p *progress) (err error) { res, err = mr.mine(ctx, m, p.stage); return err }); err != nil {
 		return err
 	}
-	wall := time.Since(start)
+	mined := time.Since(start)
 	prev, err := loadPreviousRoles(ctx, store, m)
 	if err != nil {
 		return err
 	}
-	out := newMiningOutput(res, attrs, risk, wall, params, prev)
+	out := newMiningOutput(res, attrs, risk, mined, params, prev)
+	// The record holds every flag, as other commands' do; the mining
+	// parameters resolved from them are compared with the previous run's.
+	out.Parameters = e.parameters()
+	maps.Copy(out.Parameters, params)
 	if o.Generalisation {
-		err := e.run("measuring generalisation", func() error {
-			g, err := mining.Generalisation(ctx, m, attrs, miner, mining.DefaultGeneralisationOptions, rand.NewPCG(o.Seed, 7))
+		t := time.Now()
+		err := e.step("measuring generalisation", func(p *progress) error {
+			g, err := mining.Generalisation(ctx, m, attrs, mr.generalisationMiner(p.stage), mining.DefaultGeneralisationOptions, rand.NewPCG(o.Seed, 7))
 			out.Metrics.Generalisation = &g
 			return err
 		})
 		if err != nil {
 			return err
 		}
+		out.GeneralisationSeconds = time.Since(t).Seconds()
 	}
-	out.print(e)
+	out.WallSeconds = time.Since(began).Seconds()
+	out.print(e, o.whereRoles())
 	if o.Out != "" {
 		if err := out.writeFiles(o.Out); err != nil {
 			return err
@@ -132,32 +141,76 @@ func runMine(ctx context.Context, e *env, o mineOptions, args []string) error {
 	if o.Input != "" {
 		return nil // the in-memory store of --input is not kept
 	}
-	return out.store(ctx, store, snapshot, start, e.batch.ID)
+	return out.store(ctx, store, snapshot, began, e.batch.ID)
 }
 
-// miner returns the mining function the flags select, and its parameters
-// for the record.
-func (o mineOptions) miner(e *env) (func(context.Context, *features.Matrix) (*mining.Result, error), map[string]any, error) {
+// whereRoles says where the roles the summary leaves out can be read.
+func (o mineOptions) whereRoles() string {
+	switch {
+	case o.Out != "":
+		return "see " + filepath.Join(o.Out, "roles.csv")
+	case o.Input != "":
+		return "--out DIR writes them all to DIR/roles.csv"
+	default:
+		return "all are stored in " + o.DB + "; --out DIR also writes DIR/roles.csv"
+	}
+}
+
+// miner is the mining the flags select: exact (with an objective) or
+// noise-tolerant.
+type miner struct {
+	exact  *mining.ExactOptions // nil: noise-tolerant
+	approx mining.ApproxOptions
+	seed   uint64
+}
+
+// mine mines m, telling progress how far it has come.
+func (mr miner) mine(ctx context.Context, m *features.Matrix, progress func(string, int, int)) (*mining.Result, error) {
+	src := rand.NewPCG(mr.seed, mr.seed)
+	if mr.exact != nil {
+		opts := *mr.exact
+		opts.Src, opts.Progress = src, progress
+		return mining.Exact(ctx, m, opts)
+	}
+	opts := mr.approx
+	opts.Src, opts.Progress = src, progress
+	return mining.Approx(ctx, m, opts)
+}
+
+// generalisationMiner returns the re-mine of the generalisation measure:
+// the same mining, with the exact miner's work bounded (see
+// mining.ExactOptions.ForGeneralisation) so that the measure costs about
+// what the mining does.
+func (mr miner) generalisationMiner(progress func(string, int, int)) func(context.Context, *features.Matrix) (*mining.Result, error) {
+	if mr.exact != nil {
+		bounded := mr.exact.ForGeneralisation()
+		mr.exact = &bounded
+	}
+	return func(ctx context.Context, m *features.Matrix) (*mining.Result, error) {
+		return mr.mine(ctx, m, progress)
+	}
+}
+
+// miner returns the mining the flags select, and its parameters for the
+// record.
+func (o mineOptions) miner() (miner, map[string]any, error) {
 	if o.Objective != "" {
 		objective, err := mining.ParseObjective(o.Objective)
 		if err != nil {
-			return nil, nil, usageError{"mine: " + err.Error()}
+			return miner{}, nil, usageError{"mine: " + err.Error()}
 		}
 		opts := mining.DefaultExactOptions
 		opts.Objective = objective
 		params := map[string]any{"objective": objective.String(), "seed": o.Seed, "input": o.Input}
-		return func(ctx context.Context, m *features.Matrix) (*mining.Result, error) {
-			opts.Src = rand.NewPCG(o.Seed, o.Seed)
-			return mining.Exact(ctx, m, opts)
-		}, params, nil
+		return miner{exact: &opts, seed: o.Seed}, params, nil
 	}
 	method, err := mining.ParseMethod(o.Method)
 	if err != nil {
-		return nil, nil, usageError{"mine: " + err.Error()}
+		return miner{}, nil, usageError{"mine: " + err.Error()}
 	}
 	if o.Similarity <= 0 || o.Similarity > 1 || o.MaxOverAssignment < 0 || o.MaxOverAssignment >= 1 ||
 		o.MinMembers < 1 || o.MinEntitlements < 1 || o.MaxRoles < 0 {
-		return nil, nil, usagef("mine: --similarity must be in (0,1], --max-over-assignment in [0,1), --min-members and --min-entitlements at least 1, --max-roles not negative")
+		return miner{}, nil, usagef("mine: --similarity must be in (0,1], --max-over-assignment in [0,1), --min-members and --min-entitlements at least 1, --max-roles not negative")
 	}
 	opts := mining.DefaultApproxOptions
 	opts.Method, opts.Similarity, opts.MinMembers, opts.MinEntitlements = method, o.Similarity, o.MinMembers, o.MinEntitlements
@@ -165,10 +218,7 @@ func (o mineOptions) miner(e *env) (func(context.Context, *features.Matrix) (*mi
 	params := map[string]any{"method": method.String(), "similarity": o.Similarity, "min_members": o.MinMembers,
 		"min_entitlements": o.MinEntitlements, "max_roles": o.MaxRoles, "max_parts": o.MaxParts,
 		"max_over_assignment": o.MaxOverAssignment, "seed": o.Seed, "input": o.Input}
-	return func(ctx context.Context, m *features.Matrix) (*mining.Result, error) {
-		opts.Src = rand.NewPCG(o.Seed, o.Seed)
-		return mining.Approx(ctx, m, opts)
-	}, params, nil
+	return miner{approx: opts, seed: o.Seed}, params, nil
 }
 
 // openMiningInput opens the database, or an in-memory store holding the

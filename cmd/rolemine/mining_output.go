@@ -37,8 +37,13 @@ type miningOutput struct {
 	LowerBound int            `json:"lower_bound"`
 	Algorithm  string         `json:"algorithm"`
 	Parameters map[string]any `json:"parameters"`
-	WallTime   float64        `json:"wall_seconds"`
-	Warnings   []string       `json:"warnings"`
+	// MiningSeconds is the miner's time alone, GeneralisationSeconds that
+	// of the generalisation measure (0 when not measured) and WallSeconds
+	// that of the whole command, loading included, up to its output.
+	MiningSeconds         float64  `json:"mining_seconds"`
+	GeneralisationSeconds float64  `json:"generalisation_seconds,omitempty"`
+	WallSeconds           float64  `json:"wall_seconds"`
+	Warnings              []string `json:"warnings"`
 }
 
 // lineageCounts summarise how the roles of a run relate to those of the
@@ -54,9 +59,9 @@ type lineageCounts struct {
 // newMiningOutput describes res. Its roles continue those of prev (see
 // mining.Match): a role that barely changed keeps its id, a new one gets an
 // id never issued before.
-func newMiningOutput(res *mining.Result, attrs *features.Attributes, risk []mining.EntitlementRisk, wall time.Duration, params map[string]any, prev *previousRoles) *miningOutput {
+func newMiningOutput(res *mining.Result, attrs *features.Attributes, risk []mining.EntitlementRisk, mined time.Duration, params map[string]any, prev *previousRoles) *miningOutput {
 	out := &miningOutput{res: res, attrs: attrs, prev: prev, LowerBound: res.LowerBound, Algorithm: res.Algorithm,
-		Parameters: params, WallTime: wall.Seconds(), Warnings: res.Warnings}
+		Parameters: params, MiningSeconds: mined.Seconds(), Warnings: res.Warnings}
 	cur := make([]mining.RoleSet, len(res.Roles))
 	for k, r := range res.Roles {
 		cur[k] = mining.RoleSet{Entitlements: r.Entitlements, Members: r.Members, Partial: r.Parent > 0}
@@ -79,7 +84,9 @@ func newMiningOutput(res *mining.Result, attrs *features.Attributes, risk []mini
 	return out
 }
 
-func (o *miningOutput) print(e *env) {
+// print shows the summary and the largest roles; rest says where the
+// others are, such as "see out/roles.csv".
+func (o *miningOutput) print(e *env, rest string) {
 	m, x := o.res.Matrix, o.Metrics
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	bound := func(objective string) string {
@@ -110,14 +117,15 @@ func (o *miningOutput) print(e *env) {
 		vs = fmt.Sprintf("run %d", c.PreviousRun)
 	}
 	fmt.Fprintf(e.stdout, "roles vs %s: %d added, %d removed, %d drifted, %d unchanged\n", vs, c.Added, c.Removed, c.Drifted, c.Unchanged)
-	o.printTopRoles(e, 10)
+	o.printTopRoles(e, 10, rest)
 	for _, w := range o.Warnings {
 		e.logf("warning: %s", w)
 	}
 }
 
-// printTopRoles lists the largest roles that are not partial.
-func (o *miningOutput) printTopRoles(e *env, n int) {
+// printTopRoles lists the n largest roles that are not partial, and how
+// many more there are and where (rest).
+func (o *miningOutput) printTopRoles(e *env, n int, where string) {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nrole\tname\tkind\tmembers\tentitlements\trule (precision, recall)")
 	shown := 0
@@ -130,7 +138,7 @@ func (o *miningOutput) printTopRoles(e *env, n int) {
 	}
 	tw.Flush()
 	if rest := len(o.explained) - o.Metrics.PartialRoles - shown; rest > 0 {
-		fmt.Fprintf(e.stdout, "… and %d more roles (see roles.csv)\n", rest)
+		fmt.Fprintf(e.stdout, "… and %d more roles (%s)\n", rest, where)
 	}
 }
 
