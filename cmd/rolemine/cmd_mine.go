@@ -103,10 +103,24 @@ func runMine(ctx context.Context, e *env, o mineOptions, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The generalisation re-mines a copy with a share hidden: it runs on
+	// another core while the mining runs, and its progress is shown once
+	// the mining is done.
+	gctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	relay := &progressRelay{}
+	measured := make(chan measuredGeneralisation, 1)
+	if o.Generalisation {
+		go func() {
+			t := time.Now()
+			g, err := mining.Generalisation(gctx, m, attrs, mr.generalisationMiner(relay.report), mining.DefaultGeneralisationOptions, rand.NewPCG(o.Seed, 7))
+			measured <- measuredGeneralisation{g, time.Since(t), err}
+		}()
+	}
 	start := time.Now()
 	var res *mining.Result
 	if err := e.step("mining", func(p *progress) (err error) { res, err = mr.mine(ctx, m, p.stage); return err }); err != nil {
-		return err
+		return err // the deferred cancel stops the generalisation
 	}
 	mined := time.Since(start)
 	prev, err := loadPreviousRoles(ctx, store, m)
@@ -119,16 +133,11 @@ func runMine(ctx context.Context, e *env, o mineOptions, args []string) error {
 	out.Parameters = e.parameters()
 	maps.Copy(out.Parameters, params)
 	if o.Generalisation {
-		t := time.Now()
-		err := e.step("measuring generalisation", func(p *progress) error {
-			g, err := mining.Generalisation(ctx, m, attrs, mr.generalisationMiner(p.stage), mining.DefaultGeneralisationOptions, rand.NewPCG(o.Seed, 7))
-			out.Metrics.Generalisation = &g
-			return err
-		})
-		if err != nil {
+		var g measuredGeneralisation
+		if err := e.step("measuring generalisation", func(p *progress) error { relay.attach(p); g = <-measured; return g.err }); err != nil {
 			return err
 		}
-		out.GeneralisationSeconds = time.Since(t).Seconds()
+		out.Metrics.Generalisation, out.GeneralisationSeconds = &g.metrics, g.took.Seconds()
 	}
 	out.WallSeconds = time.Since(began).Seconds()
 	out.print(e, o.whereRoles())
@@ -142,6 +151,14 @@ func runMine(ctx context.Context, e *env, o mineOptions, args []string) error {
 		return nil // the in-memory store of --input is not kept
 	}
 	return out.store(ctx, store, snapshot, began, e.batch.ID)
+}
+
+// measuredGeneralisation is the outcome of mining.Generalisation and the
+// time it took.
+type measuredGeneralisation struct {
+	metrics mining.GeneralisationMetrics
+	took    time.Duration
+	err     error
 }
 
 // whereRoles says where the roles the summary leaves out can be read.

@@ -16,7 +16,8 @@ import (
 
 // TestMineMetricsTimes checks that metrics.json reports the true times:
 // the whole command's wall time holds the mining and the generalisation
-// measure, and is no more than the command took.
+// measure (which run at the same time), and is no more than the command
+// took.
 func TestMineMetricsTimes(t *testing.T) {
 	dir := t.TempDir()
 	var pairs strings.Builder
@@ -49,8 +50,8 @@ func TestMineMetricsTimes(t *testing.T) {
 		if err := json.Unmarshal(data, &m); err != nil {
 			t.Fatal(err)
 		}
-		if m.Mining <= 0 || m.Generalisation <= 0 || m.Wall < m.Mining+m.Generalisation || m.Wall > took {
-			t.Errorf("%s: mining %gs + generalisation %gs, wall %gs, command took %gs: want 0 < mining + generalisation ≤ wall ≤ took",
+		if m.Mining <= 0 || m.Generalisation <= 0 || m.Wall < max(m.Mining, m.Generalisation) || m.Wall > took {
+			t.Errorf("%s: mining %gs + generalisation %gs, wall %gs, command took %gs: want 0 < mining, generalisation ≤ wall ≤ took",
 				objective, m.Mining, m.Generalisation, m.Wall, took)
 		}
 	}

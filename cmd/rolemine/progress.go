@@ -158,3 +158,33 @@ func (e *env) step(description string, fn func(p *progress) error) error {
 	defer p.finish()
 	return fn(p)
 }
+
+// progressRelay forwards the progress reports of work that started before
+// its step to that step once attached, beginning with the latest report.
+// Its methods may be called from several goroutines.
+type progressRelay struct {
+	mu          sync.Mutex
+	to          *progress // nil until attached
+	stageName   string
+	done, total int
+}
+
+// report records a report and forwards it when attached.
+func (r *progressRelay) report(stage string, done, total int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stageName, r.done, r.total = stage, done, total
+	if r.to != nil {
+		r.to.stage(stage, done, total)
+	}
+}
+
+// attach forwards the latest report and those that follow to p.
+func (r *progressRelay) attach(p *progress) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.to = p
+	if r.stageName != "" {
+		p.stage(r.stageName, r.done, r.total)
+	}
+}
