@@ -9,12 +9,16 @@ BIN     := bin/rolemine
 DEMO    := demo
 PURE    := $(patsubst %,./%/...,$(wildcard features mining eval))
 
-.PHONY: all build test fmt-check vet pure demo bench clean
+.PHONY: all build install test fmt-check vet pure demo bench clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/rolemine
+
+# install: rolemine into $(go env GOPATH)/bin (or $GOBIN), for the examples of README.md.
+install:
+	$(GO) install ./cmd/rolemine
 
 # test: formatting, vet, the pure-Go packages built without cgo, then every test.
 # go test shows the output of failing packages only, so the browser check's
