@@ -19,6 +19,15 @@
 // IngestOptions.MaxErrors; one more fails the whole load with an error that
 // names the file and line.
 //
+// Delimited text (FormatCSV, FormatTSV) is read in one fixed dialect,
+// decided before the file is read and never sniffed from a sample: header
+// on the first line (a UTF-8 byte order mark dropped), delimiter by format,
+// '"' quotes with '""' inside a quoted field, every column as text, an empty
+// field NULL. A line that does not parse under it is a reject or an error
+// naming the file and line, never a different value; broken quoting always
+// fails the load, whatever MaxErrors, because no reader can tell where the
+// broken field ends.
+//
 // A Store must be closed with Close. Readers passed to the callback of
 // Store.Arrow are valid only inside the callback.
 package datasets
