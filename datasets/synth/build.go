@@ -61,8 +61,19 @@ func shapeOf(o Options) shape {
 		}
 		s.jobs = max(2, s.jobs*19/20)
 	}
+	s.jobs = min(s.jobs, titleCapacity(s.depts))
 	s.scale = min(1, budget/s.need())
 	return s
+}
+
+// titleCapacity is the number of distinct job titles (areas × functions)
+// the first depts departments have.
+func titleCapacity(depts int) int {
+	n := 0
+	for d := range depts {
+		n += len(deptSpecs[d].areas) * len(jobFunctions)
+	}
+	return n
 }
 
 func newGen(o Options) *gen {
@@ -97,11 +108,18 @@ func newGen(o Options) *gen {
 func (g *gen) buildJobs(s shape) {
 	r := g.r
 	perDept := split(s.jobs, lognormals(r, s.depts, 0.6), 2)
-	for d := range perDept { // a department has at most areas × functions titles
-		capacity := len(deptSpecs[d].areas) * len(jobFunctions)
-		if over := perDept[d] - capacity; over > 0 {
-			perDept[d] = capacity
-			perDept[(d+1)%len(perDept)] += over
+	// A department has at most areas × functions titles: what it cannot
+	// hold moves on to the next, round the departments until all fit
+	// (shapeOf keeps s.jobs within titleCapacity, so this ends).
+	for moved := true; moved; {
+		moved = false
+		for d := range perDept {
+			capacity := len(deptSpecs[d].areas) * len(jobFunctions)
+			if over := perDept[d] - capacity; over > 0 {
+				perDept[d] = capacity
+				perDept[(d+1)%len(perDept)] += over
+				moved = true
+			}
 		}
 	}
 	g.depts = make([]department, s.depts)

@@ -164,3 +164,24 @@ func TestCSVFile(t *testing.T) {
 		t.Errorf("rows = %d, want %d", c.rows, len(secs))
 	}
 }
+
+// TestShapeFitsTitles checks that every organisation size lays out its
+// jobs within the departments' distinct titles: at a million identities
+// the jobs outnumbered them and buildJobs panicked.
+func TestShapeFitsTitles(t *testing.T) {
+	for _, n := range []int{50, 2_000, 100_000, 300_000, 1_000_000, 3_000_000} {
+		for _, ents := range []int{200, 5_000, 100_000} {
+			o := DefaultOptions
+			o.Identities, o.Entitlements = n, ents
+			s := shapeOf(o)
+			if s.jobs > titleCapacity(s.depts) {
+				t.Errorf("%d identities, %d entitlements: %d jobs in %d departments with %d titles", n, ents, s.jobs, s.depts, titleCapacity(s.depts))
+			}
+			g := &gen{o: o, r: rand.New(rand.NewPCG(1, 2))}
+			g.buildJobs(s)
+			if len(g.jobs) != s.jobs {
+				t.Errorf("%d identities, %d entitlements: %d jobs laid out, want %d", n, ents, len(g.jobs), s.jobs)
+			}
+		}
+	}
+}
