@@ -47,10 +47,13 @@ type encoder struct {
 	cardAt *countTable
 	cardN  []uint32
 	cardL  []float32 // logCount of cardN
-	smooth float64
-	prior  float64
-	unseen float64 // the rate signal of a value training never saw
-	nnum   int
+	// cardStart[a] is where the distinct counts of attribute a's values
+	// begin in cardN (they end at cardStart[a+1]); len(names)+1 entries.
+	cardStart []uint32
+	smooth    float64
+	prior     float64
+	unseen    float64 // the rate signal of a value training never saw
+	nnum      int
 	// width is the number of dense signals: 2 per group, 1 per card, then
 	// the numeric signals.
 	width int
@@ -243,6 +246,7 @@ func newEncoder(xs []Instance, b Boost, folds int, smooth float64, src rand.Sour
 	off := 2 * ng
 	pairN := make(map[uint64]uint32)
 	for a := range na {
+		e.cardStart = append(e.cardStart, uint32(len(e.cardN)))
 		if len(e.cardOf[a]) == 0 {
 			continue
 		}
@@ -274,6 +278,7 @@ func newEncoder(xs []Instance, b Boost, folds int, smooth float64, src rand.Sour
 			}
 		}
 	}
+	e.cardStart = append(e.cardStart, uint32(len(e.cardN)))
 	e.cardL = make([]float32, len(e.cardN))
 	for i, d := range e.cardN {
 		e.cardL[i] = float32(logCount(d))

@@ -84,6 +84,17 @@
 // each with the past decisions behind it, e.g.
 // "RESOURCE=17183 × ROLE_DEPTNAME=123125: 41 of 44 past requests approved".
 //
+// # Storing a fitted model
+//
+// MarshalBinary writes a model in a versioned binary form (FormatVersion)
+// holding everything scoring and explaining read; UnmarshalBinary reads it
+// back into a model that scores and explains bit for bit as the one
+// written, so a model fitted once need not be refitted to be used. One
+// model always gives the same bytes, so their SHA-256 identifies it. The
+// reader refuses another version, truncated or trailing bytes and every
+// index out of range, but cannot tell a changed weight: a caller storing
+// models compares a content hash before reading one.
+//
 // # Invariants
 //
 // Fit is deterministic given its rand.Source (which draws the inner folds

@@ -56,3 +56,33 @@ func Example() {
 	// -0.06 RESOURCE=7: 197 of 253 past requests approved
 	// +0.00 DEPT=2: 727 of 968 past requests approved
 }
+
+// ExampleModel_MarshalBinary stores a fitted model and reads it back: the
+// model read scores exactly as the one stored, so a stored model need not
+// be refitted.
+func ExampleModel_MarshalBinary() {
+	rng := rand.New(rand.NewPCG(1, 1))
+	var past []model.Instance
+	for range 2000 {
+		res, dept := rng.IntN(20), rng.IntN(5)
+		past = append(past, model.Instance{
+			Tokens: []string{fmt.Sprintf("RESOURCE=%d", res), fmt.Sprintf("DEPT=%d", dept)},
+			Label:  res%5 == dept || rng.Float64() < 0.7,
+		})
+	}
+	m, err := model.Fit(past, model.DefaultOptions, rand.NewPCG(4, 4))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	data, _ := m.MarshalBinary()
+	var stored model.Model
+	if err := stored.UnmarshalBinary(data); err != nil {
+		fmt.Println(err)
+		return
+	}
+	req := model.Instance{Tokens: []string{"RESOURCE=7", "DEPT=2"}}
+	fmt.Println(stored.Score(req) == m.Score(req))
+	// Output:
+	// true
+}

@@ -514,6 +514,13 @@ func standardise(x []float64, d int) (mean, scale []float64) {
 	return mean, scale
 }
 
+// Options returns the settings the model was fitted with.
+func (m *Model) Options() Options {
+	o := m.opts
+	o.NumericNames = slices.Clone(o.NumericNames)
+	return o
+}
+
 // Features reports the number of distinct hashed features the model holds.
 func (m *Model) Features() int { return m.features }
 
