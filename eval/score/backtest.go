@@ -99,15 +99,18 @@ func RunBacktest(ctx context.Context, f *Featurizer, reqs []Request, opts Backte
 		panic("score: RunBacktest with a nil featurizer")
 	}
 	decided := Training(reqs, opts.MaxDecisions)
-	if len(decided) < 2*opts.Thresholds.MinApproved {
-		return nil, fmt.Errorf("score: %d decided requests: too few to backtest (want at least %d)", len(decided), 2*opts.Thresholds.MinApproved)
+	if least := max(2*opts.Thresholds.MinApproved, 2*opts.Folds, 2*calibrationFolds); len(decided) < least {
+		return nil, fmt.Errorf("score: %d decided requests: too few to backtest (want at least %d)", len(decided), least)
 	}
 	xs := f.Instances(decided, func(k int) int64 { return AsOf(decided[k]) })
 	mo := opts.Model
 	mo.NumericNames = f.SignalNames()
 	b := &Backtest{Requests: decided}
-	splits, scheme := plan(decided, opts)
+	splits, scheme, warning := plan(decided, opts)
 	b.Scheme = scheme
+	if warning != "" {
+		b.Warnings = append(b.Warnings, warning)
+	}
 	if len(splits) == 0 {
 		return nil, errors.New("score: no backtest window has enough earlier decisions to train on")
 	}
@@ -165,8 +168,10 @@ func AsOf(r Request) int64 {
 }
 
 // plan chooses rolling windows when most requests carry a timestamp and
-// stratified k-fold otherwise.
-func plan(reqs []Request, opts BacktestOptions) ([]eval.Split, string) {
+// stratified k-fold otherwise. When the rolling windows would hold out too
+// few decisions to calibrate (a short history: few decisions come after
+// the first MinTrain), it falls back to k-fold and says so in warning.
+func plan(reqs []Request, opts BacktestOptions) (splits []eval.Split, scheme, warning string) {
 	times := make([]time.Time, len(reqs))
 	known := 0
 	for k, r := range reqs {
@@ -175,26 +180,39 @@ func plan(reqs []Request, opts BacktestOptions) ([]eval.Split, string) {
 			times[k] = time.Unix(r.RequestedAt, 0)
 		}
 	}
-	if known < len(reqs)*9/10 {
-		labels := make([]bool, len(reqs))
-		for k, r := range reqs {
-			labels[k] = r.Approved()
+	if known >= len(reqs)*9/10 {
+		first := slices.MinFunc(times, time.Time.Compare)
+		last := slices.MaxFunc(times, time.Time.Compare)
+		width := last.Sub(first) / time.Duration(2*opts.Windows)
+		ro := eval.RollingOptions{Test: width, Step: width, MinTrain: opts.MinTrain}
+		splits := eval.Rolling(times, ro)
+		if len(splits) > opts.Windows {
+			splits = splits[len(splits)-opts.Windows:]
 		}
-		return eval.StratifiedKFold(labels, opts.Folds, rand.NewPCG(opts.Seed, 3)), fmt.Sprintf("%d-fold cross-validation", opts.Folds)
+		tested := 0
+		for _, s := range splits {
+			tested += len(s.Test)
+		}
+		if tested >= 2*calibrationFolds {
+			return splits, fmt.Sprintf("%d rolling windows of %d days, each trained on all earlier decisions", len(splits), int(width.Hours()/24)), ""
+		}
+		warning = fmt.Sprintf("rolling windows over %d decisions would hold out only %d with at least %d earlier decisions to train on, too few to calibrate: "+
+			"backtested by %d-fold cross-validation instead, which ignores the order of decisions and may promise more than later decisions keep",
+			len(reqs), tested, opts.MinTrain, opts.Folds)
 	}
-	first := slices.MinFunc(times, time.Time.Compare)
-	last := slices.MaxFunc(times, time.Time.Compare)
-	width := last.Sub(first) / time.Duration(2*opts.Windows)
-	ro := eval.RollingOptions{Test: width, Step: width, MinTrain: opts.MinTrain}
-	splits := eval.Rolling(times, ro)
-	if len(splits) > opts.Windows {
-		splits = splits[len(splits)-opts.Windows:]
+	labels := make([]bool, len(reqs))
+	for k, r := range reqs {
+		labels[k] = r.Approved()
 	}
-	return splits, fmt.Sprintf("%d rolling windows of %d days, each trained on all earlier decisions", len(splits), int(width.Hours()/24))
+	return eval.StratifiedKFold(labels, opts.Folds, rand.NewPCG(opts.Seed, 3)), fmt.Sprintf("%d-fold cross-validation", opts.Folds), warning
 }
 
-// calibrate fits isotonic maps on held-out scores, cross-fitted over five
-// random parts, so that no request's probability comes from a map fitted
+// calibrationFolds is the number of parts calibrate cross-fits over; a
+// backtest holds out at least twice as many decisions.
+const calibrationFolds = 5
+
+// calibrate fits isotonic maps on held-out scores, cross-fitted over
+// calibrationFolds random parts, so that no request's probability comes from a map fitted
 // on its own label.
 func (b *Backtest) calibrate(opts BacktestOptions) error {
 	tested := b.Tested()
@@ -206,7 +224,7 @@ func (b *Backtest) calibrate(opts BacktestOptions) error {
 	for k, i := range tested {
 		labels[k] = b.Requests[i].Approved()
 	}
-	for _, s := range eval.StratifiedKFold(labels, 5, rand.NewPCG(opts.Seed, 5)) {
+	for _, s := range eval.StratifiedKFold(labels, calibrationFolds, rand.NewPCG(opts.Seed, 5)) {
 		scores, ls := make([]float64, len(s.Train)), make([]bool, len(s.Train))
 		for k, t := range s.Train {
 			scores[k], ls[k] = b.Scores[tested[t]], labels[t]

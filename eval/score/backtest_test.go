@@ -126,3 +126,26 @@ func TestFeaturizerTokens(t *testing.T) {
 		t.Errorf("tokens %q, want %q", got, want)
 	}
 }
+
+// A timed history so short that the rolling windows would hold out one
+// decision (only the last follows the first MinTrain) is backtested by
+// k-fold cross-validation, with a warning saying so, instead of failing to
+// calibrate.
+func TestBacktestShortTimedHistoryFallsBackToKFold(t *testing.T) {
+	reqs, _ := syntheticRequests(505, true, 4)
+	bt, err := RunBacktest(context.Background(), NewFeaturizer(nil, nil), reqs, DefaultBacktestOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(bt.Scheme, "5-fold") || len(bt.Tested()) != len(reqs) {
+		t.Errorf("scheme %q testing %d of %d decisions, want 5-fold over all", bt.Scheme, len(bt.Tested()), len(reqs))
+	}
+	if len(bt.Warnings) != 1 || !strings.Contains(bt.Warnings[0], "hold out only 1 ") || !strings.Contains(bt.Warnings[0], "cross-validation instead") {
+		t.Errorf("warnings %q, want one saying the rolling windows held out 1 decision", bt.Warnings)
+	}
+	for k, p := range bt.Probs {
+		if math.IsNaN(p) || p < 0 || p > 1 {
+			t.Fatalf("request %d: probability %v", k, p)
+		}
+	}
+}
