@@ -352,7 +352,7 @@ func (g *gen) buildHumans(s shape) {
 		locW[i] = 1 / math.Pow(float64(i+1), 0.9)
 	}
 	locCum := cumulative(locW)
-	g.emails, g.logins = map[string]bool{}, map[string]bool{}
+	g.emails, g.logins = newUniqueNames(), newUniqueNames()
 	g.people = make([]person, 0, g.o.Identities)
 	for j := range g.jobs {
 		g.jobs[j].first = int32(len(g.people))
@@ -539,23 +539,43 @@ func (g *gen) jobElsewhere(r *rand.Rand, dept int16) int32 {
 
 // uniqueEmail returns local@domain, or local2@domain, local3@domain … when
 // taken.
-func uniqueEmail(seen map[string]bool, local, domain string) string {
-	e := local + "@" + domain
-	for n := 2; seen[e]; n++ {
-		e = local + strconv.Itoa(n) + "@" + domain
-	}
-	seen[e] = true
-	return e
+func uniqueEmail(seen *uniqueNames, local, domain string) string {
+	return seen.get(local+"@"+domain, func(n int) string { return local + strconv.Itoa(n) + "@" + domain })
 }
 
 // uniqueName returns name, or name2, name3 … when taken.
-func uniqueName(seen map[string]bool, name string) string {
-	u := name
-	for n := 2; seen[u]; n++ {
-		u = name + strconv.Itoa(n)
+func uniqueName(seen *uniqueNames, name string) string {
+	return seen.get(name, func(n int) string { return name + strconv.Itoa(n) })
+}
+
+// uniqueNames hands out names no earlier call handed out.
+type uniqueNames struct {
+	taken map[string]bool
+	// next is, per base name, the suffix after the last one handed out for
+	// it. Every suffix below it was taken then and still is (taken only
+	// grows), so probing from next returns what probing from 2 would, in
+	// time linear in the names handed out rather than quadratic.
+	next map[string]int
+}
+
+func newUniqueNames() *uniqueNames {
+	return &uniqueNames{taken: map[string]bool{}, next: map[string]int{}}
+}
+
+// get returns base when not taken, or else suffixed(n) for the lowest n ≥ 2
+// not taken, and marks it taken.
+func (u *uniqueNames) get(base string, suffixed func(n int) string) string {
+	if !u.taken[base] {
+		u.taken[base] = true
+		return base
 	}
-	seen[u] = true
-	return u
+	n := max(2, u.next[base])
+	name := suffixed(n)
+	for ; u.taken[name]; name = suffixed(n) {
+		n++
+	}
+	u.taken[name], u.next[base] = true, n+1
+	return name
 }
 
 // shortLogin is a login name of at most 12 letters: initial and last name.

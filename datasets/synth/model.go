@@ -176,8 +176,8 @@ type gen struct {
 	crossList []int32
 	sodPlant  map[int32][]int32 // person → rules planted as current violations
 
-	emails    map[string]bool // e-mail addresses given out
-	logins    map[string]bool // login names given out
+	emails    *uniqueNames // e-mail addresses given out
+	logins    *uniqueNames // login names given out
 	idW, entW int
 }
 
