@@ -7,11 +7,9 @@ import (
 	"math"
 	"regexp"
 	"strconv"
-	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
@@ -52,15 +50,28 @@ type Chart struct {
 	Bins int `json:"bins,omitempty"`
 	// Marks are labelled vertical lines, such as chosen thresholds.
 	Marks []Mark `json:"marks,omitempty"`
+	// Rules are labelled horizontal lines, such as a tolerance.
+	Rules []Rule `json:"rules,omitempty"`
 	// Diagonal draws the dashed y = x reference line.
 	Diagonal bool `json:"diagonal,omitempty"`
+	// LogX puts a Histogram's values in bins of powers of two on a
+	// logarithmic axis (values below 1 are left out) and labels each
+	// bar with its count.
+	LogX bool `json:"log_x,omitempty"`
+	// XTime reads x values as Unix seconds and labels the axis with
+	// dates.
+	XTime bool `json:"x_time,omitempty"`
+	// MinN is the fewest observations (Series.N) a point needs to count:
+	// points with fewer are drawn grey and the line skips them.
+	MinN float64 `json:"min_n,omitempty"`
 	// XMin, XMax, YMin, YMax fix an axis range when Max > Min.
 	XMin float64 `json:"x_min,omitempty"`
 	XMax float64 `json:"x_max,omitempty"`
 	YMin float64 `json:"y_min,omitempty"`
 	YMax float64 `json:"y_max,omitempty"`
-	// Legend places the legend: "top-right" (default), "top-left",
-	// "bottom-right" or "bottom-left".
+	// Legend places the legend, always right of the data area so that it
+	// never covers data: at the top ("top-right", "top-left", the
+	// default) or at the bottom ("bottom-right", "bottom-left").
 	Legend string `json:"legend,omitempty"`
 	// Width and Height in CSS pixels; DefaultWidth and DefaultHeight when
 	// zero.
@@ -76,6 +87,15 @@ type Series struct {
 	Y     []float64 `json:"y,omitempty"`
 	Lower []float64 `json:"lower,omitempty"`
 	Upper []float64 `json:"upper,omitempty"`
+	// N, when set, is as long as Y: the observations behind each point
+	// of a Line or Scatter, drawn as the area of its dot (see MinN).
+	N []float64 `json:"n,omitempty"`
+}
+
+// Rule is a labelled horizontal line at Y.
+type Rule struct {
+	Y     float64 `json:"y"`
+	Label string  `json:"label"`
 }
 
 // Mark is a labelled vertical line at X.
@@ -121,6 +141,9 @@ func (c *Chart) check() {
 				panic(fmt.Sprintf("report: chart %q series %q: %d bars for %d categories", c.Title, s.Name, len(s.Y), len(c.Categories)))
 			}
 		}
+		if s.N != nil && len(s.N) != len(s.Y) {
+			panic(fmt.Sprintf("report: chart %q series %q: %d counts for %d points", c.Title, s.Name, len(s.N), len(s.Y)))
+		}
 		if (s.Lower != nil || s.Upper != nil) && (len(s.Lower) != len(s.Y) || len(s.Upper) != len(s.Y)) {
 			panic(fmt.Sprintf("report: chart %q series %q: band of %d and %d for %d points", c.Title, s.Name, len(s.Lower), len(s.Upper), len(s.Y)))
 		}
@@ -156,99 +179,109 @@ func (c *Chart) Empty() bool {
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
-// palette is Okabe and Ito's colour-blind safe palette.
+// palette is Okabe and Ito's colour-blind safe palette without the colours
+// of SeverityColors, for series that are not named by a severity.
 var palette = []color.RGBA{
 	{0x00, 0x72, 0xb2, 0xff}, // blue
-	{0xd5, 0x5e, 0x00, 0xff}, // vermillion
 	{0x00, 0x9e, 0x73, 0xff}, // bluish green
 	{0xcc, 0x79, 0xa7, 0xff}, // reddish purple
-	{0xe6, 0x9f, 0x00, 0xff}, // orange
-	{0x56, 0xb4, 0xe9, 0xff}, // sky blue
-	{0x00, 0x00, 0x00, 0xff}, // black
+	{0x8c, 0x6b, 0xb1, 0xff}, // violet
 	{0xf0, 0xe4, 0x42, 0xff}, // yellow
+	{0x00, 0x00, 0x00, 0xff}, // black
 }
 
-func colour(k int) color.RGBA { return palette[k%len(palette)] }
+// SeverityColors are the colours of the severities of hygiene findings and
+// of the risk tiers, one palette for every chart and table of the report
+// and the notebooks (and the review pages, which use the same values): a
+// series named by one of these words is drawn in its colour; a table cell
+// of a "severity" or "tier" column holding one is tinted with it.
+var SeverityColors = map[string]color.RGBA{
+	"critical": {0xa4, 0x00, 0x00, 0xff}, // dark red
+	"high":     {0xd5, 0x5e, 0x00, 0xff}, // vermillion
+	"medium":   {0xe6, 0x9f, 0x00, 0xff}, // orange
+	"low":      {0x56, 0xb4, 0xe9, 0xff}, // sky blue
+	"info":     {0x99, 0x99, 0x99, 0xff}, // grey
+	"notice":   {0xbb, 0xbb, 0xbb, 0xff}, // light grey
+}
+
+// colours returns the colour of each series: its severity colour when it
+// is named by a severity, else the next colour of the palette.
+func (c *Chart) colours() []color.RGBA {
+	out := make([]color.RGBA, len(c.Series))
+	k := 0
+	for i, s := range c.Series {
+		if col, ok := SeverityColors[s.Name]; ok {
+			out[i] = col
+			continue
+		}
+		out[i] = palette[k%len(palette)]
+		k++
+	}
+	return out
+}
 
 func faded(c color.RGBA) color.NRGBA { return color.NRGBA{c.R, c.G, c.B, 0x38} }
+
+// small is the colour of points that stand for too few observations.
+var small = color.RGBA{0xb0, 0xb0, 0xb0, 0xff}
 
 var svgSize = regexp.MustCompile(`<svg width="[^"]*" height="[^"]*"`)
 
 // SVG draws the chart and returns a standalone <svg> element (no XML
 // prolog) sized Width × Height CSS pixels. It returns an error if the
 // chart has no finite point or plotting fails; it panics on misuse (see
-// the package doc).
+// the package doc). The <path> elements of data marks carry class="mark",
+// those of the legend class="legend", and the <svg> element the data
+// area as data-plot="X Y W H" in CSS pixels from its top left corner.
 func (c *Chart) SVG() ([]byte, error) {
-	c.check()
-	if c.Empty() {
-		return nil, fmt.Errorf("chart %q: no data", c.Title)
-	}
-	p := plot.New()
-	sans(p)
-	p.X.Tick.Marker, p.Y.Tick.Marker = wholeTicks{}, wholeTicks{}
-	p.Title.Text = c.Title
-	p.X.Label.Text = c.XLabel
-	p.Y.Label.Text = c.YLabel
-	p.Add(plotter.NewGrid())
-	p.Legend.Top = !strings.HasPrefix(c.Legend, "bottom")
-	p.Legend.Left = strings.HasSuffix(c.Legend, "left")
-	var err error
-	switch c.kind() {
-	case Line, Scatter:
-		err = c.addXY(p)
-	case Bar:
-		err = c.addBars(p)
-	case Histogram:
-		err = c.addHist(p)
-	}
+	out, _, err := c.render()
+	return out, err
+}
+
+// Defects draws the chart and lists what a reader would see as broken: a
+// bar, point or line outside the data area, two texts whose boxes overlap,
+// a legend over the data area, anything outside the chart. A sound chart
+// has none. The error is SVG's.
+func (c *Chart) Defects() ([]string, error) {
+	_, pr, err := c.render()
 	if err != nil {
-		return nil, fmt.Errorf("chart %q: %w", c.Title, err)
-	}
-	if c.XMax > c.XMin {
-		p.X.Min, p.X.Max = c.XMin, c.XMax
-	}
-	if c.YMax > c.YMin {
-		p.Y.Min, p.Y.Max = c.YMin, c.YMax
-	}
-	if c.Diagonal {
-		lo, hi := max(p.X.Min, p.Y.Min), min(p.X.Max, p.Y.Max)
-		if hi > lo {
-			d, _ := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
-			d.Color = color.Gray{0x99}
-			d.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-			p.Add(d)
-		}
-	}
-	for k, m := range c.Marks {
-		if !finite(m.X) {
-			continue
-		}
-		l, _ := plotter.NewLine(plotter.XYs{{X: m.X, Y: p.Y.Min}, {X: m.X, Y: p.Y.Max}})
-		l.Color = color.Gray{0x33}
-		l.Width = vg.Points(1.2)
-		l.Dashes = [][]vg.Length{{vg.Points(6), vg.Points(3)}, {vg.Points(2), vg.Points(2)}, {vg.Points(8), vg.Points(2), vg.Points(2), vg.Points(2)}}[k%3]
-		p.Add(l)
-		p.Legend.Add(m.Label, l)
-		p.X.Min, p.X.Max = min(p.X.Min, m.X), max(p.X.Max, m.X)
+		return nil, err
 	}
 	w, h := c.size()
-	// One CSS pixel is 0.75 pt: the canvas is drawn in points and the
-	// <svg> attributes are rewritten to pixels (the viewBox keeps points).
-	canvas := vgsvg.New(vg.Length(float64(w)*0.75), vg.Length(float64(h)*0.75))
-	p.Draw(draw.New(canvas))
+	return pr.defects(float64(w)*0.75, float64(h)*0.75), nil
+}
+
+// render draws the chart on a probe over an SVG canvas: one CSS pixel is
+// 0.75 pt, the canvas is drawn in points and the <svg> attributes are
+// rewritten to pixels (the viewBox keeps points).
+func (c *Chart) render() ([]byte, *probe, error) {
+	c.check()
+	if c.Empty() {
+		return nil, nil, fmt.Errorf("chart %q: no data", c.Title)
+	}
+	w, h := c.size()
+	W, H := vg.Length(float64(w)*0.75), vg.Length(float64(h)*0.75)
+	canvas := vgsvg.New(W, H)
+	pr := newProbe(canvas)
+	d := &drawing{chart: c, plot: plot.New(), probe: pr, legend: plot.NewLegend(), colours: c.colours()}
+	if err := d.build(); err != nil {
+		return nil, nil, fmt.Errorf("chart %q: %w", c.Title, err)
+	}
+	d.draw(draw.NewCanvas(pr, W, H))
 	var buf bytes.Buffer
 	if _, err := canvas.WriteTo(&buf); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := buf.Bytes()
 	if i := bytes.Index(out, []byte("<svg ")); i >= 0 {
 		out = out[i:]
 	}
-	out = svgSize.ReplaceAll(out, fmt.Appendf(nil, `<svg class="chart" role="img" width="%d" height="%d"`, w, h))
+	out = pr.annotate(out)
+	out = svgSize.ReplaceAll(out, fmt.Appendf(nil, `<svg class="chart" role="img" width="%d" height="%d" %s`, w, h, pr.plotAttr(H.Points(), 4.0/3)))
 	// Name fallbacks so a browser without the Liberation fonts picks a
 	// similar face installed locally (nothing is ever downloaded).
 	out = bytes.ReplaceAll(out, []byte("font-family:Liberation Sans;"), []byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;"))
-	return out, nil
+	return out, pr, nil
 }
 
 // wholeTicks are gonum/plot's default ticks, labelled without decimals
@@ -283,137 +316,4 @@ func sans(p *plot.Plot) {
 	p.X.Label.TextStyle.Font.Size = vg.Points(10)
 	p.Y.Label.TextStyle.Font.Size = vg.Points(10)
 	p.Title.Padding = vg.Points(6)
-}
-
-func (c *Chart) addXY(p *plot.Plot) error {
-	for k, s := range c.Series {
-		col := colour(k)
-		if s.Lower != nil {
-			var top, bottom plotter.XYs
-			for i := range s.X {
-				if finite(s.X[i]) && finite(s.Lower[i]) && finite(s.Upper[i]) {
-					top = append(top, plotter.XY{X: s.X[i], Y: s.Upper[i]})
-					bottom = append(bottom, plotter.XY{X: s.X[i], Y: s.Lower[i]})
-				}
-			}
-			if len(top) > 1 {
-				ring := append(top, reversed(bottom)...)
-				band, err := plotter.NewPolygon(ring)
-				if err != nil {
-					return err
-				}
-				band.Color = faded(col)
-				band.LineStyle.Width = 0
-				p.Add(band)
-				p.Legend.Add(s.Name+" (interval)", band)
-			}
-		}
-		var pts plotter.XYs
-		for i := range s.X {
-			if finite(s.X[i]) && finite(s.Y[i]) {
-				pts = append(pts, plotter.XY{X: s.X[i], Y: s.Y[i]})
-			}
-		}
-		if len(pts) == 0 {
-			continue
-		}
-		if c.kind() == Scatter {
-			sc, err := plotter.NewScatter(pts)
-			if err != nil {
-				return err
-			}
-			sc.GlyphStyle.Color = col
-			sc.GlyphStyle.Radius = vg.Points(2.5)
-			sc.GlyphStyle.Shape = draw.CircleGlyph{}
-			p.Add(sc)
-			p.Legend.Add(s.Name, sc)
-			continue
-		}
-		l, err := plotter.NewLine(pts)
-		if err != nil {
-			return err
-		}
-		l.Color = col
-		l.Width = vg.Points(1.5)
-		p.Add(l)
-		if len(pts) == 1 {
-			sc, _ := plotter.NewScatter(pts)
-			sc.GlyphStyle.Color = col
-			sc.GlyphStyle.Shape = draw.CircleGlyph{}
-			p.Add(sc)
-		}
-		p.Legend.Add(s.Name, l)
-	}
-	return nil
-}
-
-func reversed(xys plotter.XYs) plotter.XYs {
-	out := make(plotter.XYs, len(xys))
-	for k, v := range xys {
-		out[len(xys)-1-k] = v
-	}
-	return out
-}
-
-func (c *Chart) addBars(p *plot.Plot) error {
-	w, _ := c.size()
-	n := max(1, len(c.Series))
-	slot := vg.Length(float64(w)*0.75*0.8) / vg.Length(max(1, len(c.Categories)))
-	bw := min(slot*0.8/vg.Length(n), vg.Points(40))
-	for k, s := range c.Series {
-		vals := make(plotter.Values, len(s.Y))
-		for i, y := range s.Y {
-			if finite(y) {
-				vals[i] = y
-			}
-		}
-		b, err := plotter.NewBarChart(vals, bw)
-		if err != nil {
-			return err
-		}
-		b.Color = colour(k)
-		b.LineStyle.Width = 0
-		b.Offset = bw * vg.Length(float64(k)-float64(n-1)/2)
-		p.Add(b)
-		if len(c.Series) > 1 || s.Name != "" {
-			p.Legend.Add(s.Name, b)
-		}
-	}
-	p.NominalX(c.Categories...)
-	if len(c.Categories) > 8 {
-		p.X.Tick.Label.Rotation = math.Pi / 4
-		p.X.Tick.Label.XAlign = draw.XRight
-		p.X.Tick.Label.YAlign = draw.YCenter
-	}
-	return nil
-}
-
-func (c *Chart) addHist(p *plot.Plot) error {
-	bins := c.Bins
-	if bins <= 0 {
-		bins = 20
-	}
-	for k, s := range c.Series {
-		var vals plotter.Values
-		for _, x := range s.X {
-			if finite(x) {
-				vals = append(vals, x)
-			}
-		}
-		if len(vals) == 0 {
-			continue
-		}
-		h, err := plotter.NewHist(vals, bins)
-		if err != nil {
-			return err
-		}
-		col := colour(k)
-		h.FillColor = color.NRGBA{col.R, col.G, col.B, 0xb0}
-		h.LineStyle.Color = color.White
-		p.Add(h)
-		if len(c.Series) > 1 || s.Name != "" {
-			p.Legend.Add(s.Name, h)
-		}
-	}
-	return nil
 }

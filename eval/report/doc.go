@@ -33,6 +33,16 @@
 // whose width and height attributes are Chart.Width and Chart.Height in CSS
 // pixels (DefaultWidth by DefaultHeight when zero).
 //
+// Layout invariants, which Chart.Defects checks on the drawn chart: every
+// bar, point and line lies inside the data area (grouped bars share their
+// category's slot, drawn in data coordinates); the legend stands in a strip
+// right of the data area, never on it; no two texts overlap (category
+// labels turn upright, then thin out, when they do not fit). The data
+// paths of the SVG carry class="mark", the legend's class="legend", and the
+// <svg> element the data area as data-plot="X Y W H" (CSS pixels from its
+// top left), so that a browser can check the same. Series named by a
+// severity or risk tier take its colour of SeverityColors everywhere.
+//
 // # Notebooks
 //
 // ParseNotebook splits a notebook file (Markdown with ```sql and ```chart
