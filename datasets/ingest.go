@@ -252,8 +252,8 @@ func (l *loader) loadSource(src Source, hash string, size int64) error {
 	if size == 0 {
 		return &LoadError{File: src.Path, Reason: "file is empty"}
 	}
-	if src.Format == FormatSCIM {
-		return l.loadSCIM(src, hash, size)
+	if src.Format.IsExport() {
+		return l.loadExport(src, hash, size)
 	}
 	st, err := l.stage(src)
 	if err != nil {

@@ -20,12 +20,15 @@ const (
 	FormatTSV     Format = "tsv"     // tab-separated, the same quotes
 	FormatParquet Format = "parquet" //
 	FormatJSONL   Format = "jsonl"   // one JSON object per line
-	FormatSCIM    Format = "scim"    // SCIM 2.0 ListResponse of Users and Groups
+	FormatSCIM    Format = "scim"    // SCIM 2.0 ListResponses of Users and Groups (pages), see readSCIMExport
 	FormatPairs   Format = "pairs"   // whitespace-separated `user permission` lines
+	FormatEntra   Format = "entra"   // Microsoft Graph JSON of an Entra ID tenant, see readEntraExport
+	FormatOkta    Format = "okta"    // Okta API JSON (/api/v1/users, groups, apps), see readOktaExport
 )
 
-// Formats lists the explicit formats.
-var Formats = []Format{FormatCSV, FormatTSV, FormatParquet, FormatJSONL, FormatSCIM, FormatPairs}
+// Formats lists the explicit formats. SCIM, Entra and Okta are directory
+// exports: the files of one export load together (see ExportSources).
+var Formats = []Format{FormatCSV, FormatTSV, FormatParquet, FormatJSONL, FormatSCIM, FormatPairs, FormatEntra, FormatOkta}
 
 // ParseFormat returns the format called name.
 func ParseFormat(name string) (Format, error) {
@@ -33,7 +36,7 @@ func ParseFormat(name string) (Format, error) {
 	if f == FormatAuto || slices.Contains(Formats, f) {
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown format %q (want one of csv, tsv, parquet, jsonl, scim, pairs)", name)
+	return "", fmt.Errorf("unknown format %q (want one of csv, tsv, parquet, jsonl, scim, pairs, entra, okta)", name)
 }
 
 // Source is one file to load.
@@ -48,6 +51,11 @@ type Source struct {
 	// ApprovedValues and DeniedValues, when set, are the source values of
 	// the decision column meaning approved and denied (e.g. "1" and "0").
 	ApprovedValues, DeniedValues []string
+	// export lists the files of the directory export (SCIM, Entra, Okta)
+	// the source is one of, in load order; set by ExportSources and
+	// SourcesInDir. A source of such a format without it is an export of
+	// one file.
+	export []string
 }
 
 // resolve fills in Table and Format from the file name where they are empty.
@@ -61,15 +69,15 @@ func (src Source) resolve() (Source, error) {
 	}
 	if src.Table == "" {
 		switch {
-		case src.Format == FormatSCIM:
-			// A SCIM file fills identities, entitlements and assignments.
+		case src.Format.IsExport():
+			// An export fills identities, accounts, entitlements and assignments.
 		case src.Format == FormatPairs:
 			src.Table = schema.Assignments.Name
 		default:
 			src.Table = strings.SplitN(base, ".", 2)[0]
 		}
 	}
-	if src.Format != FormatSCIM {
+	if !src.Format.IsExport() {
 		if _, ok := schema.Lookup(src.Table); !ok {
 			return src, fmt.Errorf("%s: %q is not a canonical table (want one of %s); give --table",
 				src.Path, src.Table, strings.Join(schema.Names(), ", "))
@@ -98,7 +106,8 @@ func formatFromName(base string) Format {
 
 // SourcesInDir lists the canonical files of dir: for each canonical table, a
 // file named after it (identities.csv, assignments.parquet, …), plus any
-// *.scim.json files. Other files are ignored. It is an error if dir holds no
+// *.scim.json files, which are the pages of one SCIM export. Other files are
+// ignored. It is an error if dir holds no
 // canonical file or two files for one table.
 func SourcesInDir(dir string) ([]Source, error) {
 	entries, err := os.ReadDir(dir)
@@ -124,6 +133,17 @@ func SourcesInDir(dir string) ([]Source, error) {
 			seen[table] = e.Name()
 		}
 		sources = append(sources, Source{Path: filepath.Join(dir, e.Name()), Format: f})
+	}
+	var scim []string
+	for _, s := range sources {
+		if s.Format == FormatSCIM {
+			scim = append(scim, s.Path)
+		}
+	}
+	for k := range sources {
+		if sources[k].Format == FormatSCIM {
+			sources[k].export = scim // the pages of one SCIM export
+		}
 	}
 	if len(sources) == 0 {
 		return nil, fmt.Errorf("%s: no canonical files (want files named after tables: %s)", dir, strings.Join(schema.Names(), ", "))

@@ -27,7 +27,7 @@ type ingestOptions struct {
 func (o *ingestOptions) AddFlags(fs *pflag.FlagSet) {
 	dbFlag(fs, &o.DB)
 	fs.StringVar(&o.Table, "table", "", "canonical table to load FILEs into (default: from each file's name)")
-	fs.StringVar(&o.Format, "format", "", "file format: csv|tsv|parquet|jsonl|scim|pairs (default: from the file name)")
+	fs.StringVar(&o.Format, "format", "", "file format: csv|tsv|parquet|jsonl|scim|pairs, or an export: entra|okta|scim (default: from the file name)")
 	fs.StringArrayVar(&o.Map, "map", nil, "take canonical column from a source column: canonical=source (repeatable)")
 	fs.StringSliceVar(&o.ApprovedValues, "approved-values", nil, "decision values meaning approved, e.g. 1")
 	fs.StringSliceVar(&o.DeniedValues, "denied-values", nil, "decision values meaning denied, e.g. 0")
@@ -43,7 +43,12 @@ func ingestCommand() *command {
 		long: `Loads a directory of canonical files (identities.csv, assignments.parquet, …)
 or the given FILEs into one new snapshot, in one transaction: a load that fails
 leaves the database exactly as it was. Bad rows fail the load with a message
-naming file, line and column, unless --max-errors allows setting them aside.`,
+naming file, line and column, unless --max-errors allows setting them aside.
+
+With --format entra, okta or scim, the DIRs and FILEs are one export of that
+platform's API (JSON pages, see the README): its users, groups, applications
+and memberships load together as identities, accounts, entitlements and
+assignments. Fields the canonical schema has no place for are reported.`,
 		flags: func() *pflag.FlagSet { fs := newFlagSet("ingest"); o = ingestOptions{}; o.AddFlags(fs); return fs },
 		run:   func(ctx context.Context, e *env, args []string) error { return runIngest(ctx, e, o, args) },
 	}
@@ -89,6 +94,12 @@ func (o ingestOptions) sources(args []string) ([]datasets.Source, error) {
 			return nil, usagef("ingest: --map %q: want canonical=source", m)
 		}
 		mapping[strings.ToLower(strings.TrimSpace(canon))] = src
+	}
+	if format.IsExport() {
+		if o.Table != "" || len(mapping) > 0 {
+			return nil, usagef("ingest: --format %s reads a whole export: --table and --map do not apply", format)
+		}
+		return datasets.ExportSources(args, format)
 	}
 	if len(args) == 1 && o.Table == "" && format == datasets.FormatAuto {
 		if fi, err := os.Stat(args[0]); err == nil && fi.IsDir() {

@@ -1,0 +1,3 @@
+package datasets
+
+func readOktaExport(files []string, x *dirRows) error { return nil }
