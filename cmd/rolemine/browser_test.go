@@ -41,12 +41,26 @@ func chromium(t *testing.T) string {
 
 // probeHead records content-security-policy violations (a blocked fetch
 // attempt) from the first moment; probeTail reports, once the page has
-// loaded, each chart's rendered size and every resource the page fetched.
+// loaded at 1400 px, each chart's rendered size, the marks outside its data
+// area (data-plot) and the texts whose boxes overlap, measured by the
+// browser, each table that does not fit its box or squeezes its prose to a
+// word per line, and every resource the page fetched.
 const (
 	probeHead = `<script>window.__blocked=[];document.addEventListener('securitypolicyviolation',e=>__blocked.push(e.blockedURI+' '+e.violatedDirective));</script>`
-	probeTail = `<script>window.addEventListener('load',()=>{const charts=[...document.querySelectorAll('svg.chart')].map(s=>{const r=s.getBoundingClientRect();` +
-		`return {w:Math.round(r.width),h:Math.round(r.height),aw:+s.getAttribute('width'),ah:+s.getAttribute('height'),paths:s.querySelectorAll('path').length,texts:s.querySelectorAll('text').length}});` +
-		`const p=document.createElement('pre');p.id='probe';p.textContent=JSON.stringify({charts,resources:performance.getEntriesByType('resource').map(e=>e.name),blocked:__blocked});document.body.appendChild(p);});</script>`
+	probeTail = `<script>window.addEventListener('load',()=>{` +
+		`const inter=(a,b,t)=>Math.min(a.right,b.right)-Math.max(a.left,b.left)>t&&Math.min(a.bottom,b.bottom)-Math.max(a.top,b.top)>t;` +
+		`const charts=[...document.querySelectorAll('svg.chart')].map(s=>{const r=s.getBoundingClientRect();` +
+		`const d=(s.getAttribute('data-plot')||'0 0 0 0').split(' ').map(Number);const tol=8;` +
+		`const area={left:r.left+d[0]-tol,top:r.top+d[1]-tol,right:r.left+d[0]+d[2]+tol,bottom:r.top+d[1]+d[3]+tol};` +
+		`const outside=[...s.querySelectorAll('path.mark')].map(p=>p.getBoundingClientRect()).filter(b=>b.width+b.height>0&&(b.left<area.left||b.right>area.right||b.top<area.top||b.bottom>area.bottom)).length;` +
+		`const texts=[...s.querySelectorAll('text')].map(t=>({s:t.textContent,b:t.getBoundingClientRect()}));const overlaps=[];` +
+		`for(let i=0;i<texts.length;i++)for(let j=i+1;j<texts.length;j++)if(inter(texts[i].b,texts[j].b,1))overlaps.push(texts[i].s+' / '+texts[j].s);` +
+		`return {title:(s.querySelector('text')||{}).textContent,w:Math.round(r.width),h:Math.round(r.height),aw:+s.getAttribute('width'),ah:+s.getAttribute('height'),` +
+		`paths:s.querySelectorAll('path').length,texts:texts.length,plot:d[2]*d[3]>0,outside,overlaps}});` +
+		`const tables=[...document.querySelectorAll('div.table')].map(d=>{const t=d.querySelector('table');` +
+		`const squeezed=[...t.querySelectorAll('td')].filter(td=>td.textContent.length>40&&td.getBoundingClientRect().width<150).length;` +
+		`return {caption:(t.caption||{}).textContent||t.querySelector('th')?.textContent||'',fits:t.getBoundingClientRect().right<=d.getBoundingClientRect().right+1,squeezed}});` +
+		`const p=document.createElement('pre');p.id='probe';p.textContent=JSON.stringify({charts,tables,resources:performance.getEntriesByType('resource').map(e=>e.name),blocked:__blocked});document.body.appendChild(p);});</script>`
 )
 
 var probeOut = regexp.MustCompile(`(?s)<pre id="probe">(.*?)</pre>`)
@@ -79,14 +93,22 @@ func testBrowser(t *testing.T, pages ...string) {
 			if err := os.WriteFile(copyPath, []byte(probed), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			dom := runChromium(t, bin, dir, "--dump-dom", "--virtual-time-budget=5000", "file://"+copyPath)
+			dom := runChromium(t, bin, dir, "--dump-dom", "--window-size=1400,1000", "--virtual-time-budget=5000", "file://"+copyPath)
 			m := probeOut.FindSubmatch(dom)
 			if m == nil {
 				t.Fatalf("the probe did not run; DOM starts %q", dom[:min(len(dom), 300)])
 			}
 			var probe struct {
 				Charts []struct {
-					W, H, AW, AH, Paths, Texts int
+					Title                               string
+					W, H, AW, AH, Paths, Texts, Outside int
+					Plot                                bool
+					Overlaps                            []string
+				}
+				Tables []struct {
+					Caption  string
+					Fits     bool
+					Squeezed int
 				}
 				Resources, Blocked []string
 			}
@@ -99,6 +121,14 @@ func testBrowser(t *testing.T, pages ...string) {
 			for k, c := range probe.Charts {
 				if c.W != c.AW || c.H != c.AH || c.W < 200 || c.H < 150 || c.Paths < 5 || c.Texts < 3 {
 					t.Errorf("chart %d rendered %d×%d (declared %d×%d) with %d paths and %d texts", k, c.W, c.H, c.AW, c.AH, c.Paths, c.Texts)
+				}
+				if !c.Plot || c.Outside > 0 || len(c.Overlaps) > 0 {
+					t.Errorf("chart %d %q: data area marked %v, %d marks outside it, overlapping texts %q", k, c.Title, c.Plot, c.Outside, c.Overlaps)
+				}
+			}
+			for _, tb := range probe.Tables {
+				if !tb.Fits || tb.Squeezed > 0 {
+					t.Errorf("table %q at 1400 px: fits its box %v, %d prose cells squeezed under 150 px", tb.Caption, tb.Fits, tb.Squeezed)
 				}
 			}
 			if len(probe.Resources) > 0 || len(probe.Blocked) > 0 {
@@ -177,4 +207,15 @@ func near(a, b [3]uint32) bool {
 		return y - x
 	}
 	return d(a[0], b[0]) < 24 && d(a[1], b[1]) < 24 && d(a[2], b[2]) < 24
+}
+
+// TestBrowserPages runs the browser check on the pages named in
+// $ROLEMINE_PAGES (space-separated), such as those of make demo; it is
+// skipped when the variable is empty.
+func TestBrowserPages(t *testing.T) {
+	pages := strings.Fields(os.Getenv("ROLEMINE_PAGES"))
+	if len(pages) == 0 {
+		t.Skip("ROLEMINE_PAGES is empty")
+	}
+	testBrowser(t, pages...)
 }

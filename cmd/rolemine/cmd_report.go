@@ -433,7 +433,8 @@ func (l *loader) calibration(doc *report.Document, runs map[string]*runInfo) err
 	s.Blocks = append(s.Blocks, report.Block{Markdown: "The **reliability diagram** plots, per bin of predicted probability, the share a human " +
 		"actually approved: points on the dashed diagonal are well calibrated, points below it are over-confident. The **ROC curve** " +
 		"trades approvals caught against denials let through at every cut-off; the **precision–recall curve** shows what precision each " +
-		"level of automation costs. Curves are per risk tier; the summary line gives the areas."})
+		"level of automation costs. Curves are per risk tier; the summary line gives the areas. In the reliability diagram the area of each dot " +
+		"grows with the decisions in its bin, and bins of fewer than 30 decisions are grey and left off the line: their share means little."})
 	if ev.Summary != nil {
 		s.Blocks = append(s.Blocks, report.Block{Figures: []report.Figure{
 			{Label: "ROC AUC", Value: fmt4(ev.Summary["roc_auc"])}, {Label: "PR AUC", Value: fmt4(ev.Summary["pr_auc"])},
@@ -461,7 +462,11 @@ func (l *loader) calibration(doc *report.Document, runs map[string]*runInfo) err
 		xs, ys := r.Column(x), r.Column(y)
 		var out []report.Series
 		for _, g := range keys {
-			out = append(out, report.Series{Name: g, X: pick(xs, idx[g]), Y: pick(ys, idx[g])})
+			se := report.Series{Name: g, X: pick(xs, idx[g]), Y: pick(ys, idx[g])}
+			if slices.Contains(r.Columns, "n") {
+				se.N = pick(r.Column("n"), idx[g])
+			}
+			out = append(out, se)
 		}
 		return out
 	}
@@ -470,8 +475,8 @@ func (l *loader) calibration(doc *report.Document, runs map[string]*runInfo) err
 		return c
 	}
 	s.Blocks = append(s.Blocks,
-		report.Block{Chart: unit(&report.Chart{Title: "Reliability diagram", XLabel: "mean predicted probability", YLabel: "share approved by a human",
-			Series: curves(rel, "mean_probability", "approved_share"), Diagonal: true, Legend: "top-left"})},
+		report.Block{Chart: unit(&report.Chart{Title: "Reliability diagram", XLabel: "mean predicted probability",
+			YLabel: "share approved by a human", Series: curves(rel, "mean_probability", "approved_share"), Diagonal: true, MinN: minBinDecisions})},
 		report.Block{Chart: unit(&report.Chart{Title: "ROC curve", XLabel: "false positive rate (denials auto-approved)", YLabel: "true positive rate",
 			Series: curves(roc, "false_positive_rate", "true_positive_rate"), Diagonal: true, Legend: "bottom-right"})},
 		report.Block{Chart: unit(&report.Chart{Title: "Precision–recall curve", XLabel: "recall", YLabel: "precision",
@@ -480,6 +485,11 @@ func (l *loader) calibration(doc *report.Document, runs map[string]*runInfo) err
 	doc.Sections = append(doc.Sections, s)
 	return nil
 }
+
+// minBinDecisions is the fewest decisions a bin of the reliability diagram
+// needs to count: below it a share moves by more than ±10 points at random
+// (a 95 % interval around 0.5 is ±0.18 at 30).
+const minBinDecisions = 30
 
 func fmt4(v any) string {
 	f := report.Float(v)
@@ -501,31 +511,19 @@ func (l *loader) outcomes(doc *report.Document, runs map[string]*runInfo) error 
 		doc.Sections = append(doc.Sections, s)
 		return nil
 	}
-	s.Blocks = append(s.Blocks, report.Block{Markdown: "Per risk tier and triage run: the share of verified auto-approvals a person judged wrong " +
-		"(**false approvals**) and the share of auto-approved grants later revoked (**rollbacks**), with their intervals shaded. " +
+	s.Blocks = append(s.Blocks, report.Block{Markdown: "Per risk tier and nightly batch: the share of verified auto-approvals a person judged wrong " +
+		"(**false approvals**) and the share of auto-approved grants later revoked (**rollbacks**), with their intervals shaded and " +
+		"the tolerance drawn as a red line. " +
 		"A tier whose rate exceeds its tolerance with confidence is suspended by the circuit breaker (table below)."})
-	trend, err := l.query(`SELECT tier, triage_run_id, false_approval_rate, false_approval_lower, false_approval_upper,
-			rollback_rate, rollback_lower, rollback_upper
-		FROM outcome_stats WHERE run_id = ? AND triage_run_id IS NOT NULL AND auto_approved > 0 ORDER BY `+tierOrder("tier")+", triage_run_id", oc.ID)
+	blocks, err := l.trends(oc, runs["evaluate"])
 	if err != nil {
 		return err
 	}
-	keys, idx := trend.Groups("tier")
-	x := trend.Column("triage_run_id")
-	var fa, rb []report.Series
-	for _, g := range keys {
-		rows := idx[g]
-		fa = append(fa, report.Series{Name: g, X: pick(x, rows), Y: pick(trend.Column("false_approval_rate"), rows),
-			Lower: pick(trend.Column("false_approval_lower"), rows), Upper: pick(trend.Column("false_approval_upper"), rows)})
-		rb = append(rb, report.Series{Name: g, X: pick(x, rows), Y: pick(trend.Column("rollback_rate"), rows),
-			Lower: pick(trend.Column("rollback_lower"), rows), Upper: pick(trend.Column("rollback_upper"), rows)})
-	}
-	s.Blocks = append(s.Blocks,
-		report.Block{Chart: &report.Chart{Title: "False-approval rate by triage run", XLabel: "triage run", YLabel: "false approvals / verified", Series: fa, YMin: 0, YMax: 0, Width: 560, Height: 320}},
-		report.Block{Chart: &report.Chart{Title: "Rollback rate by triage run", XLabel: "triage run", YLabel: "rollbacks / auto-approved", Series: rb, Width: 560, Height: 320}})
-	stats, err := l.query(`SELECT tier, policy_id, triage_runs, requests, auto_approved, qa_sampled, verified, false_approvals,
-			false_approval_rate, false_approval_lower, false_approval_upper, rollbacks, rollback_rate, reviewed, false_escalations,
-			median_hours_to_decision
+	s.Blocks = append(s.Blocks, blocks...)
+	stats, err := l.query(`SELECT tier, triage_runs, requests, auto_approved, verified, false_approvals,
+			`+intervalSQL("false_approval_rate", "false_approval_lower", "false_approval_upper")+` AS false_approval_rate,
+			rollbacks, `+intervalSQL("rollback_rate", "rollback_lower", "rollback_upper")+` AS rollback_rate,
+			reviewed, false_escalations, round(median_hours_to_decision, 1) AS median_hours_to_decision
 		FROM outcome_stats WHERE run_id = ? AND triage_run_id IS NULL ORDER BY `+tierOrder("tier"), oc.ID)
 	if err != nil {
 		return err
@@ -559,6 +557,96 @@ func (l *loader) outcomes(doc *report.Document, runs map[string]*runInfo) error 
 	}
 	doc.Sections = append(doc.Sections, s)
 	return nil
+}
+
+// minTrendRuns is the fewest triage runs a trend chart needs; below it the
+// rates are shown as a table.
+const minTrendRuns = 5
+
+// trends returns the false-approval and rollback rates of each tier per
+// triage run, by the date of the batch the run triaged: two charts with
+// each tolerance drawn as a line, or a table while there are fewer than
+// minTrendRuns runs.
+func (l *loader) trends(oc, ev *runInfo) ([]report.Block, error) {
+	trend, err := l.query(`SELECT o.tier, o.triage_run_id AS triage_run, coalesce(s.created_at, r.started_at) AS batch_date,
+			o.auto_approved, o.verified, o.false_approvals, o.false_approval_rate, o.false_approval_lower, o.false_approval_upper,
+			`+intervalSQL("o.false_approval_rate", "o.false_approval_lower", "o.false_approval_upper")+` AS false_approval_rate_interval,
+			o.rollbacks, o.rollback_rate, o.rollback_lower, o.rollback_upper,
+			`+intervalSQL("o.rollback_rate", "o.rollback_lower", "o.rollback_upper")+` AS rollback_rate_interval
+		FROM outcome_stats o LEFT JOIN runs r ON r.run_id = o.triage_run_id LEFT JOIN snapshots s ON s.snapshot_id = r.snapshot_id
+		WHERE o.run_id = ? AND o.triage_run_id IS NOT NULL AND o.auto_approved > 0
+		ORDER BY `+tierOrder("o.tier")+", batch_date, o.triage_run_id", oc.ID)
+	if err != nil {
+		return nil, err
+	}
+	faTol, rbTol := math.NaN(), report.Float(oc.param("rollback_tolerance", "RollbackTolerance"))
+	if ev != nil {
+		faTol = 1 - report.Float(ev.param("target_precision", "TargetPrecision"))
+	}
+	runIDs := map[string]bool{}
+	for _, id := range trend.Strings("triage_run") {
+		runIDs[id] = true
+	}
+	if len(runIDs) < minTrendRuns {
+		t := pickColumns(trend, "tier", "triage_run", "batch_date", "auto_approved", "verified", "false_approvals", "false_approval_rate_interval",
+			"rollbacks", "rollback_rate_interval").Table(fmt.Sprintf("Rates per tier and triage run (%d runs so far: the trend charts start at %d); tolerances: false approvals %s, rollbacks %s",
+			len(runIDs), minTrendRuns, report.Percent(faTol), report.Percent(rbTol)), l.maxRows)
+		return []report.Block{{Table: t}}, nil
+	}
+	keys, idx := trend.Groups("tier")
+	x := trend.Column("batch_date")
+	var fa, rb []report.Series
+	faTop, rbTop := 0.0, 0.0
+	if !math.IsNaN(faTol) {
+		faTop = 2 * faTol
+	}
+	if !math.IsNaN(rbTol) {
+		rbTop = 2 * rbTol
+	}
+	for _, g := range keys {
+		rows := idx[g]
+		fa = append(fa, report.Series{Name: g, X: pick(x, rows), Y: pick(trend.Column("false_approval_rate"), rows),
+			Lower: pick(trend.Column("false_approval_lower"), rows), Upper: pick(trend.Column("false_approval_upper"), rows)})
+		rb = append(rb, report.Series{Name: g, X: pick(x, rows), Y: pick(trend.Column("rollback_rate"), rows),
+			Lower: pick(trend.Column("rollback_lower"), rows), Upper: pick(trend.Column("rollback_upper"), rows)})
+		faTop, rbTop = max(faTop, 1.5*maxFinite(fa[len(fa)-1].Y)), max(rbTop, 1.5*maxFinite(rb[len(rb)-1].Y))
+	}
+	chart := func(title, ylabel string, series []report.Series, tol, top float64) report.Block {
+		return report.Block{Chart: &report.Chart{Title: title, XLabel: "batch date", YLabel: ylabel, XTime: true, Series: series,
+			Rules: []report.Rule{{Y: tol, Label: "tolerance"}}, YMin: 0, YMax: top, Width: 560, Height: 320}}
+	}
+	return []report.Block{
+		chart("False-approval rate by batch", "false approvals / verified", fa, faTol, faTop),
+		chart("Rollback rate by batch", "rollbacks / auto-approved", rb, rbTol, rbTop),
+	}, nil
+}
+
+// pickColumns returns the named columns of r, in that order.
+func pickColumns(r *report.Result, names ...string) *report.Result {
+	idx := make([]int, len(names))
+	for k, n := range names {
+		idx[k] = slices.Index(r.Columns, n)
+	}
+	out := &report.Result{Columns: names}
+	for _, row := range r.Rows {
+		vals := make([]any, len(idx))
+		for k, i := range idx {
+			vals[k] = row[i]
+		}
+		out.Rows = append(out.Rows, vals)
+	}
+	return out
+}
+
+// maxFinite returns the largest finite value of xs, 0 when none is.
+func maxFinite(xs []float64) float64 {
+	m := 0.0
+	for _, x := range xs {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			m = max(m, x)
+		}
+	}
+	return m
 }
 
 func (l *loader) roles(doc *report.Document, runs map[string]*runInfo) error {
@@ -597,8 +685,8 @@ func (l *loader) roles(doc *report.Document, runs map[string]*runInfo) error {
 		return err
 	}
 	s.Blocks = append(s.Blocks,
-		report.Block{Chart: &report.Chart{Title: "Role size: members", Kind: report.Histogram, XLabel: "members per role", YLabel: "roles",
-			Series: []report.Series{{X: sizes.Column("members")}}, Bins: 30, Width: 420, Height: 300}},
+		report.Block{Chart: &report.Chart{Title: "Role size: members", Kind: report.Histogram, XLabel: "members per role (bins double)", YLabel: "roles",
+			Series: []report.Series{{X: sizes.Column("members")}}, LogX: true, Width: 420, Height: 300}},
 		report.Block{Chart: &report.Chart{Title: "Role size: entitlements", Kind: report.Histogram, XLabel: "entitlements per role", YLabel: "roles",
 			Series: []report.Series{{X: sizes.Column("entitlements")}}, Bins: 30, Width: 420, Height: 300}},
 		report.Block{Chart: &report.Chart{Title: "Coverage of each identity's access by its roles", Kind: report.Histogram, XLabel: "share of the identity's entitlements granted by roles",
@@ -621,7 +709,7 @@ func (l *loader) drift(doc *report.Document, runs map[string]*runInfo) error {
 		return err
 	}
 	if !ok {
-		s.Blocks = append(s.Blocks, noData("no role lineage stored", "rolemine mine after loading a new snapshot (or rolemine run nightly)"))
+		s.Blocks = append(s.Blocks, noData("no role lineage stored", "rolemine mine after loading a new snapshot (or rolemine run, which does it every night)"))
 		doc.Sections = append(doc.Sections, s)
 		return nil
 	}
@@ -676,6 +764,12 @@ func (l *loader) drift(doc *report.Document, runs map[string]*runInfo) error {
 	return nil
 }
 
+// intervalSQL formats a rate with its interval as one column:
+// "0.0123 [0.0034, 0.0456]", empty when the rate is null.
+func intervalSQL(rate, lower, upper string) string {
+	return fmt.Sprintf(`CASE WHEN %[1]s IS NULL THEN NULL ELSE printf('%%.4f [%%.4f, %%.4f]', %[1]s, %[2]s, %[3]s) END`, rate, lower, upper)
+}
+
 func (l *loader) policy(doc *report.Document, runs map[string]*runInfo) error {
 	s := report.Section{ID: "policy", Title: "Policy"}
 	ev := runs["evaluate"]
@@ -688,8 +782,9 @@ func (l *loader) policy(doc *report.Document, runs map[string]*runInfo) error {
 		doc.Sections = append(doc.Sections, s)
 		return nil
 	}
-	t, err := l.query(`SELECT tier, auto_approve, threshold, probability AS probability_at_threshold, held_out, auto_approved,
-			expected_coverage, expected_precision, precision_lower, precision_upper, reason, policy_id
+	t, err := l.query(`SELECT tier, auto_approve, round(threshold, 3) AS threshold, round(probability, 4) AS probability_at_threshold,
+			held_out, auto_approved, round(expected_coverage, 4) AS expected_coverage,
+			`+intervalSQL("expected_precision", "precision_lower", "precision_upper")+` AS expected_precision, reason
 		FROM policy_tiers WHERE run_id = ? ORDER BY `+tierOrder("tier"), ev.ID)
 	if err != nil {
 		return err
@@ -698,7 +793,7 @@ func (l *loader) policy(doc *report.Document, runs map[string]*runInfo) error {
 		report.Block{Text: fmt.Sprintf("Policy of evaluate run %d: target precision %s at %s confidence. High and critical tiers, privileged entitlements and "+
 			"separation-of-duties conflicts are never auto-approved whatever the score.", ev.ID,
 			report.Percent(report.Float(ev.param("target_precision", "TargetPrecision"))), report.Percent(report.Float(ev.param("confidence", "Confidence"))))},
-		report.Block{Table: t.Table("Policy tiers", l.maxRows)})
+		report.Block{Table: t.Table("Policy tiers (expected precision with its interval)", l.maxRows)})
 	doc.Sections = append(doc.Sections, s)
 	return nil
 }
@@ -733,14 +828,14 @@ func (l *loader) hygiene(doc *report.Document, runs map[string]*runInfo) error {
 		count[[2]string{c, sev}] = report.Float(row[2])
 		present[sev] = true
 	}
-	slices.Sort(checks)
 	sevs := slices.Clone(severityOrder)
 	for sev := range present {
 		if !slices.Contains(sevs, sev) {
 			sevs = append(sevs, sev)
 		}
 	}
-	table := &report.Table{Caption: fmt.Sprintf("Findings of hygiene run %d by check and severity", hy.ID), Columns: append([]string{"check"}, append(sevs, "total")...), Rows: [][]any{}}
+	sortChecks(checks, sevs, count)
+	table := &report.Table{Caption: fmt.Sprintf("Findings of hygiene run %d by check and severity, checks with the most severe findings first", hy.ID), Columns: append([]string{"check"}, append(sevs, "total")...), Rows: [][]any{}}
 	var series []report.Series
 	for _, sev := range sevs {
 		if !present[sev] {
@@ -765,14 +860,39 @@ func (l *loader) hygiene(doc *report.Document, runs map[string]*runInfo) error {
 		report.Block{Chart: &report.Chart{Title: "Hygiene findings by check and severity", Kind: report.Bar, YLabel: "findings",
 			Categories: checks, Series: series, Width: 900, Height: 360}},
 		report.Block{Table: table})
-	top, err := l.query(`SELECT severity, "check", subject_type, subject_id, related_id, confidence, evidence, next_step FROM hygiene_findings
-		WHERE run_id = ? ORDER BY list_position(?::VARCHAR[], severity) NULLS LAST, confidence DESC, "check", subject_id`, hy.ID, severityList())
+	top, err := l.query(`SELECT severity, "check", subject_type, subject_id, related_id, confidence, evidence, next_step,
+			count(*) OVER (PARTITION BY severity, "check") AS of_kind
+		FROM hygiene_findings WHERE run_id = ?
+		QUALIFY row_number() OVER (PARTITION BY severity, "check" ORDER BY confidence DESC, subject_id, related_id) <= ?
+		ORDER BY list_position(?::VARCHAR[], severity) NULLS LAST, severity, "check", confidence DESC, subject_id, related_id`,
+		hy.ID, topPerKind, severityList())
 	if err != nil {
 		return err
 	}
-	s.Blocks = append(s.Blocks, report.Block{Table: top.Table("Findings, most severe first", l.maxRows)})
+	s.Blocks = append(s.Blocks, report.Block{Table: top.Table(fmt.Sprintf("The %d most confident findings of each check at each severity, "+
+		"most severe first (of kind: the findings of that check and severity; every finding is in the hygiene run's findings.csv)", topPerKind), l.maxRows)})
 	doc.Sections = append(doc.Sections, s)
 	return nil
+}
+
+// topPerKind is how many findings of each check and severity the report
+// lists.
+const topPerKind = 3
+
+// sortChecks orders checks by their findings of each severity, in the order
+// of sevs, most first, then by name: the checks with critical findings lead.
+func sortChecks(checks, sevs []string, count map[[2]string]float64) {
+	slices.SortFunc(checks, func(a, b string) int {
+		for _, sev := range sevs {
+			if d := count[[2]string{b, sev}] - count[[2]string{a, sev}]; d != 0 {
+				if d > 0 {
+					return 1
+				}
+				return -1
+			}
+		}
+		return strings.Compare(a, b)
+	})
 }
 
 // tierOrder is an ORDER BY list putting "overall" first, then the risk

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"rolemine/datasets"
 	"rolemine/datasets/synth"
 	"rolemine/eval/report"
@@ -69,6 +71,61 @@ func TestReportNotebook(t *testing.T) {
 		testBrowser(t, page, filepath.Join(out, "notebooks", "automation-safety-review.html"))
 	})
 	t.Run("readme-chart", func(t *testing.T) { testReadmeChart(t, db) })
+	t.Run("layout", func(t *testing.T) { testLayout(t, db) })
+}
+
+// testLayout checks every chart of the report and of the notebooks without
+// a browser: bars and points inside the data area, legends beside it, no
+// two labels overlapping (report.Chart.Defects). On the report before
+// issue 14 the role-change, hygiene and notebook bar charts failed.
+func testLayout(t *testing.T, db string) {
+	ctx := context.Background()
+	store, err := openReadOnly(ctx, "test", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	l := &loader{ctx: ctx, db: store.DB(), maxRows: 10}
+	doc, err := l.report(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := map[string]*report.Document{"report": doc}
+	nbs, _ := filepath.Glob(filepath.Join("..", "..", "notebooks", "*.md"))
+	for _, path := range nbs {
+		nb, err := report.ParseNotebook(path, read(t, path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if docs[filepath.Base(path)], err = executeNotebook(ctx, store, nb, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, d := range docs {
+		var got []string
+		titles := map[string]bool{}
+		for _, s := range d.Sections {
+			if titles[s.Title] {
+				got = append(got, "two sections titled "+s.Title)
+			}
+			titles[s.Title] = true
+			for _, b := range s.Blocks {
+				if b.Chart == nil || b.Chart.Empty() {
+					continue
+				}
+				defects, err := b.Chart.Defects()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, d := range defects {
+					got = append(got, b.Chart.Title+": "+d)
+				}
+			}
+		}
+		if diff := cmp.Diff([]string(nil), got); diff != "" {
+			t.Errorf("%s: layout defects (-want +got):\n%s", name, diff)
+		}
+	}
 }
 
 func testReport(t *testing.T, db, out string) {
@@ -103,7 +160,7 @@ func testReport(t *testing.T, db, out string) {
 		}
 	}
 	md := read(t, filepath.Join(out, "report.md"))
-	if strings.Contains(md, hostileRole) || !strings.Contains(md, "## Headline") || !strings.Contains(md, "| role_id |") {
+	if strings.Contains(md, hostileRole) || !strings.Contains(md, "## Headline") || !strings.Contains(md, "| role id |") {
 		t.Errorf("markdown report: hostile name unescaped or headline/roles table missing")
 	}
 	var doc struct {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"sort"
+	"strings"
 	"time"
 )
 
@@ -29,8 +31,10 @@ type viewTable struct {
 }
 
 type viewCell struct {
-	Text string
-	Num  bool
+	Text  string
+	Num   bool
+	Class string // "sev-critical" … for a severity or tier cell
+	Long  bool   // prose: given room to wrap at a readable width
 }
 
 type viewChart struct {
@@ -103,15 +107,32 @@ func (d *Document) WriteHTML(w io.Writer) error {
 	return page.Execute(w, v)
 }
 
+// Heading returns a column name as a table shows it: words, not
+// snake_case ("rows_loaded" reads "rows loaded").
+func Heading(column string) string { return strings.ReplaceAll(column, "_", " ") }
+
+// longText is the length above which a cell is prose that gets a readable
+// minimum width instead of a word per line.
+const longText = 40
+
 func tableView(t *Table) *viewTable {
-	vt := &viewTable{Caption: t.Caption, Columns: t.Columns, Shown: len(t.Rows), Total: t.Total}
+	vt := &viewTable{Caption: t.Caption, Shown: len(t.Rows), Total: t.Total}
+	for _, c := range t.Columns {
+		vt.Columns = append(vt.Columns, Heading(c))
+	}
 	for _, r := range t.Rows {
 		if len(r) > len(t.Columns) {
 			panic(fmt.Sprintf("report: table %q: a row of %d cells for %d columns", t.Caption, len(r), len(t.Columns)))
 		}
 		cells := make([]viewCell, len(t.Columns))
 		for k, v := range r {
-			cells[k] = viewCell{Text: FormatValue(v), Num: numeric(v)}
+			text := FormatValue(v)
+			cells[k] = viewCell{Text: text, Num: numeric(v), Long: len(text) > longText}
+			if col := t.Columns[k]; col == "severity" || col == "tier" {
+				if _, ok := SeverityColors[text]; ok {
+					cells[k].Class = "sev-" + text
+				}
+			}
 		}
 		vt.Rows = append(vt.Rows, cells)
 	}
@@ -129,7 +150,7 @@ func numeric(v any) bool {
 // style is the page's only style sheet. The Content-Security-Policy of the
 // page forbids every fetch and every script: the page is self-contained
 // by construction, not only by convention.
-const style = `
+var style = severityStyle + `
 :root{--ink:#1d2330;--mute:#5b6475;--line:#d9dee7;--soft:#f4f6f9;--accent:#0072b2;--warn:#8a5a00;--warnbg:#fff6e0}
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",Arial,sans-serif;color:var(--ink);background:#fff}
@@ -154,8 +175,10 @@ h3,h4,h5,h6{margin:18px 0 6px}
 figure.chart{margin:0;border:1px solid var(--line);border-radius:8px;padding:6px;background:#fff}
 figure.chart svg{display:block}
 figure.chart .note{margin:0;min-width:300px}
-.table{overflow-x:auto;margin:12px 0}
+.table{overflow-x:auto;max-width:100%;margin:12px 0;border:1px solid transparent}
 table{border-collapse:collapse;font-size:13px}
+td{white-space:nowrap}
+td.long{white-space:normal;min-width:22em;max-width:40em}
 caption{text-align:left;font-weight:600;padding:4px 0}
 th,td{border:1px solid var(--line);padding:4px 8px;vertical-align:top;text-align:left}
 th{background:var(--soft);position:sticky;top:0}
@@ -218,7 +241,7 @@ var page = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <thead><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>
 {{- range .Rows}}
-<tr>{{range .}}<td{{if .Num}} class="num"{{end}}>{{.Text}}</td>{{end}}</tr>
+<tr>{{range .}}<td{{if or .Num .Class .Long}} class="{{if .Num}}num{{end}}{{if .Long}}long{{end}}{{if .Class}} {{.Class}}{{end}}"{{end}}>{{.Text}}</td>{{end}}</tr>
 {{- end}}
 </tbody></table>
 {{- if gt .Total .Shown}}
@@ -242,3 +265,18 @@ var page = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 </body>
 </html>
 `))
+
+// severityStyle tints severity and tier cells with SeverityColors.
+var severityStyle = func() string {
+	var names []string
+	for n := range SeverityColors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		c := SeverityColors[n]
+		fmt.Fprintf(&b, "td.sev-%s{border-left:4px solid #%02x%02x%02x}\n", n, c.R, c.G, c.B)
+	}
+	return b.String()
+}()

@@ -74,7 +74,7 @@ func writeMarkdownTable(p func(string, ...any), t *Table) {
 	}
 	p("|")
 	for _, c := range t.Columns {
-		p(" %s |", mdCell.Replace(c))
+		p(" %s |", mdCell.Replace(Heading(c)))
 	}
 	p("\n|")
 	for range t.Columns {

@@ -283,6 +283,10 @@ func ParseChartSpec(text string) (*ChartSpec, error) {
 			s.Chart.Height = int(f)
 		case "diagonal":
 			s.Chart.Diagonal = val == "true" || val == "yes"
+		case "xtime":
+			s.Chart.XTime = val == "true" || val == "yes"
+		case "logx":
+			s.Chart.LogX = val == "true" || val == "yes"
 		case "legend":
 			if !slices.Contains([]string{"top-right", "top-left", "bottom-right", "bottom-left"}, val) {
 				return nil, fmt.Errorf("legend: %q: want top-right, top-left, bottom-right or bottom-left", val)
@@ -327,9 +331,9 @@ func (s *ChartSpec) Build(r *Result) (*Chart, error) {
 		}
 	}
 	ch := s.Chart
-	ch.XLabel = cmp.Or(ch.XLabel, s.X)
+	ch.XLabel = cmp.Or(ch.XLabel, Heading(s.X))
 	if len(s.Y) == 1 {
-		ch.YLabel = cmp.Or(ch.YLabel, s.Y[0])
+		ch.YLabel = cmp.Or(ch.YLabel, Heading(s.Y[0]))
 	}
 	all := make([]int, len(r.Rows))
 	for k := range all {
