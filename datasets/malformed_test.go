@@ -43,6 +43,12 @@ var malformedCases = []malformedCase{
 	{file: "duplicate_header.csv", wantLine: 1, wantReason: "twice"},
 	{file: "bad_header.csv", wantLine: 1, wantReason: "quote"},
 	{file: "quoted_ok.csv", want: []string{"u1|e,1", "u2|multi\nline", `u3|say "hi"`}},
+	// The reader skips blank lines and reads a quoted field's line breaks
+	// as part of its record; messages still name the physical line.
+	{file: "blank_lines_bad.csv", wantLine: 5, wantReason: "NUL byte"},
+	{file: "multiline_bad.csv", wantLine: 5, wantReason: "NUL byte"},
+	{file: "blank_line_too_many.csv", wantLine: 4, wantReason: "too many columns"},
+	{file: "multiline_blank_too_many.csv", wantLine: 7, wantReason: "too many columns"},
 	// DuckDB's sniffer reads the first 20,480 lines; the reader must hold
 	// the whole file to the dialect, not only the sample.
 	{file: "after_sample.csv", content: afterSample, wantLine: 30_000, wantReason: "quote"},
@@ -213,6 +219,8 @@ func TestIngestMalformedOtherFormats(t *testing.T) {
 		{name: "pairs BOM", file: "hc.txt", content: "\ufeffu1 e1\r\nu2 e2\r\n", table: "assignments", want: []string{"u1|e1", "u2|e2"}},
 		{name: "pairs NUL", file: "hc.txt", content: "u1 e1\nu2 e\x002\n", table: "assignments", wantLine: 2, wantReason: "NUL byte"},
 		{name: "pairs non-UTF-8", file: "hc.txt", content: "u1 e1\nu2 e1\nu3 e\xff\n", table: "assignments", wantLine: 3, wantReason: "not valid UTF-8"},
+		{name: "jsonl blank lines", file: "assignments.jsonl", content: "{\"identity_id\":\"u1\",\"entitlement_id\":\"e1\"}\n\n \n{\"identity_id\":\"u2\",\"entitlement_id\":\"e\\u00002\"}\n",
+			wantLine: 4, wantReason: "NUL byte"},
 		{name: "jsonl CRLF", file: "assignments.jsonl", content: "{\"identity_id\":\"u1\",\"entitlement_id\":\"e1\"}\r\n", want: []string{"u1|e1"}},
 		{name: "jsonl NUL escape", file: "assignments.jsonl", content: "{\"identity_id\":\"u1\",\"entitlement_id\":\"e1\"}\n{\"identity_id\":\"u2\",\"entitlement_id\":\"e\\u00002\"}\n",
 			wantLine: 2, wantReason: "NUL byte"},
@@ -242,6 +250,71 @@ func TestIngestMalformedOtherFormats(t *testing.T) {
 			}
 			if diff := cmp.Diff(before, state(t, s)); diff != "" {
 				t.Errorf("failed load changed the database (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+// Under --max-errors the rejects table names the physical lines of bad
+// rows after blank lines and quoted fields holding line breaks, whether
+// the reader (wrong number of fields) or the loader (a bad value) set them
+// aside, and the rows between them load.
+func TestIngestRejectLines(t *testing.T) {
+	tests := []struct {
+		name, file, content string
+		wantRejects         []string // line|column|reason prefix
+		want                []string // loaded identity_id|entitlement_id
+	}{
+		{name: "csv", file: "a.csv", content: "identity_id,entitlement_id\n" +
+			"u1,\"a\n\nb\"\n" + // lines 2-4
+			"\n" +
+			"u2,e2,extra\n" + // line 6
+			"u3,e\x003\n" +
+			"\n" +
+			"u4,e4\n" +
+			"u5\n" + // line 10
+			"u6,\"x\ny\"\n" +
+			"u7,e\x007\n", // line 13
+			wantRejects: []string{"6||too many columns", "7|entitlement_id|NUL byte", "10|entitlement_id|missing columns", "13|entitlement_id|NUL byte"},
+			want:        []string{"u1|a\n\nb", "u4|e4", "u6|x\ny"}},
+		{name: "tsv", file: "a.tsv", content: "identity_id\tentitlement_id\n\n\nu1\t\"a\nb\"\nu2\te2\textra\nu3\te\x003\n",
+			wantRejects: []string{"6||too many columns", "7|entitlement_id|NUL byte"},
+			want:        []string{"u1|a\nb"}},
+		{name: "jsonl", file: "a.jsonl", content: `{"identity_id":"u1","entitlement_id":"e1"}` + "\n\n[1]\n  \t\r\n" +
+			`{"identity_id":"u2","entitlement_id":"e\u00002"}` + "\n\n" + `{"identity_id":"u3","entitlement_id":"e3"}` + "\n",
+			wantRejects: []string{"3||not a JSON object", "5|entitlement_id|NUL byte"},
+			want:        []string{"u1|e1", "u3|e3"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openTest(t)
+			path := writeFile(t, t.TempDir(), tc.file, tc.content)
+			opts := DefaultIngestOptions
+			opts.MaxErrors = 0
+			_, err := s.Ingest(context.Background(), []Source{{Path: path, Table: "assignments"}}, opts)
+			first := strings.SplitN(tc.wantRejects[0], "|", 2)[0]
+			if loc := tc.file + ":" + first; err == nil || !strings.Contains(err.Error(), loc) {
+				t.Errorf("error = %v, want it to name %s", err, loc)
+			}
+			opts.MaxErrors = len(tc.wantRejects)
+			if _, err := s.Ingest(context.Background(), []Source{{Path: path, Table: "assignments"}}, opts); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range dumpRows(t, s, `SELECT line || '|' || coalesce(column_name, '') || '|' || reason FROM rejects ORDER BY line`) {
+				parts := strings.SplitN(r, "|", 3)
+				for _, w := range tc.wantRejects {
+					if p := strings.SplitN(w, "|", 3); p[0] == parts[0] && strings.HasPrefix(parts[2], p[2]) {
+						parts[2] = p[2]
+					}
+				}
+				got = append(got, strings.Join(parts, "|"))
+			}
+			if diff := cmp.Diff(tc.wantRejects, got); diff != "" {
+				t.Errorf("rejects (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.want, loadedPairs(t, s, "assignments")); diff != "" {
+				t.Errorf("loaded rows (-want +got):\n%s", diff)
 			}
 		})
 	}

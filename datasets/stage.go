@@ -2,12 +2,16 @@ package datasets
 
 import (
 	"bufio"
+	"bytes"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -20,11 +24,22 @@ const maxLineBytes = 8 << 20
 // dialect (see csvOptions); nothing about the file is guessed. Rows the
 // reader cannot parse (wrong number of fields, bad encoding) become rejects
 // with their line numbers; a quoting error fails the load (see csvRejects).
+// A first pass over the file (scanDelimited) maps records to lines, since
+// the reader skips blank lines and counts a record holding line breaks as
+// one line.
 // display is the file name used in messages.
 func (l *loader) stageCSV(path, display string, tsv bool) (*staged, error) {
 	header, err := readHeader(path, display, tsv)
 	if err != nil {
 		return nil, err
+	}
+	delim := byte(',')
+	if tsv {
+		delim = '\t'
+	}
+	lines, err := scanDelimited(path, delim)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", display, err)
 	}
 	for _, q := range []string{"DROP TABLE IF EXISTS __rej_errors", "DROP TABLE IF EXISTS __rej_scans"} {
 		if err := l.exec(q); err != nil {
@@ -39,10 +54,11 @@ func (l *loader) stageCSV(path, display string, tsv bool) (*staged, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := l.csvRejects(display, st); err != nil {
+	rejected, err := l.csvRejects(display, st, lines)
+	if err != nil {
 		return nil, err
 	}
-	return st, l.numberCSVLines(st)
+	return st, l.numberCSVLines(st, lines.segments(rejected, st.rows))
 }
 
 // csvOptions are the read_csv options of every delimited file, given its
@@ -150,29 +166,35 @@ func headerNames(display string, names []string) ([]string, error) {
 // (an unterminated quote, or text after a closing quote) fails the load
 // whatever MaxErrors allows: the reader cannot tell where the broken field
 // ends and reads on to the next quote, so the lines after it would be lost
-// inside one rejected row.
-func (l *loader) csvRejects(display string, st *staged) error {
+// inside one rejected row. The reader's line is the record's unit in
+// lines, counted from 1; the rejects name the physical line, and the
+// rejected units are returned in order.
+func (l *loader) csvRejects(display string, st *staged, lines *lineMap) ([]int64, error) {
 	rows, err := l.tx.QueryContext(l.ctx, `SELECT line, coalesce(column_name, ''), error_type, error_message, csv_line
 		FROM __rej_errors ORDER BY line`)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	var units []int64
 	for rows.Next() {
 		var r Reject
 		var kind, msg string
 		if err := rows.Scan(&r.Line, &r.Column, &kind, &msg, &r.Raw); err != nil {
-			return err
+			return nil, err
 		}
 		r.File = display
+		unit := r.Line - 1
+		r.Line = lines.line(unit)
 		r.Reason = csvReason(kind, msg)
 		if kind == "UNQUOTED VALUE" {
-			return &LoadError{File: display, Line: r.Line, Column: r.Column, Reason: r.Reason}
+			return nil, &LoadError{File: display, Line: r.Line, Column: r.Column, Reason: r.Reason}
 		}
 		r.Raw = truncate(r.Raw, 1000)
 		st.rejects = append(st.rejects, r)
+		units = append(units, unit)
 	}
-	return rows.Err()
+	return units, rows.Err()
 }
 
 func csvReason(kind, msg string) string {
@@ -189,29 +211,23 @@ func csvReason(kind, msg string) string {
 	return strings.ToLower(kind) + ": " + truncate(msg, 200)
 }
 
-// numberCSVLines gives each staged row its line in the file: the header is
-// line 1, and lines the reader rejected are skipped. Rows spanning several
-// lines (quoted newlines) shift later numbers; messages then name the record.
-func (l *loader) numberCSVLines(st *staged) error {
-	if len(st.rejects) == 0 {
-		return nil // line = rowid - first rowid + 2, see plan.line
-	}
-	if len(st.rejects) > l.opts.MaxErrors {
-		return nil // the load fails before lines are needed
+// numberCSVLines gives each staged row its line in the file, given the
+// segments of lineMap.segments. When every row is on the line after the
+// one before, the header being line 1, nothing is stored: line = rowid -
+// first rowid + 2, see plan.line. Otherwise the lines go to a __line
+// column.
+func (l *loader) numberCSVLines(st *staged, segs []segment) error {
+	if len(segs) == 1 && segs[0].delta == 1 {
+		return nil
 	}
 	base, err := l.count("SELECT min(rowid) FROM stage")
 	if err != nil {
 		return err
 	}
-	if err := l.exec("ALTER TABLE stage ADD COLUMN __line BIGINT; UPDATE stage SET __line = rowid - ? + 2", base); err != nil {
+	if err := l.exec("ALTER TABLE stage ADD COLUMN __line BIGINT"); err != nil {
 		return err
 	}
-	for _, r := range st.rejects {
-		if err := l.exec("UPDATE stage SET __line = __line + 1 WHERE __line >= ?", r.Line); err != nil {
-			return err
-		}
-	}
-	return nil
+	return l.renumber("stage", "__line", fmt.Sprintf("(stage.rowid - %d)", base), segs, st.rows)
 }
 
 // describeStage lists the staged columns and counts the rows.
@@ -273,8 +289,13 @@ func (l *loader) stageParquet(path string) (*staged, error) {
 
 // stageJSONL reads one JSON object per line with DuckDB's JSON reader; the
 // columns are the union of the objects' keys. Lines that are not JSON
-// objects become rejects.
+// objects become rejects. The reader skips blank lines; a first pass
+// (scanJSONL) finds them, so that rows name their lines.
 func (l *loader) stageJSONL(path string) (*staged, error) {
+	lines, err := scanJSONL(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE __objects AS
 		SELECT json FROM read_json_objects(%s, format='newline_delimited', ignore_errors=true, hive_partitioning=false)`, sqlString(path))
 	if err := l.exec(q); err != nil {
@@ -283,6 +304,15 @@ func (l *loader) stageJSONL(path string) (*staged, error) {
 	if err := l.exec(`CREATE OR REPLACE TEMP TABLE __raw AS
 		SELECT json, rowid - (SELECT min(rowid) FROM __objects) + 1 AS __line FROM __objects`); err != nil {
 		return nil, err
+	}
+	n, err := l.count("SELECT count(*) FROM __raw")
+	if err != nil {
+		return nil, err
+	}
+	if segs := lines.segments(nil, n); len(segs) > 1 || segs[0].delta != 0 {
+		if err := l.renumber("__raw", "__line", "(__raw.__line - 1)", segs, n); err != nil {
+			return nil, err
+		}
 	}
 	rows, err := l.tx.QueryContext(l.ctx, `SELECT k FROM (SELECT unnest(json_keys(json)) AS k, __line FROM __raw
 		WHERE json_type(json) = 'OBJECT') GROUP BY k ORDER BY min(__line), k`)
@@ -473,3 +503,291 @@ func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") 
 
 // ident quotes s as a SQL identifier.
 func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// A lineMap tells the physical line each unit of a text file starts on.
+// The units are what the reader counts: for a delimited file its records,
+// the header first, with each blank line a unit of its own (DuckDB's
+// rejects count them so); for JSON Lines its lines. Most files have one
+// unit per line, and then a row's line follows from its rowid; a quoted
+// field holding line breaks, a blank line or a rejected row shifts the
+// lines after it.
+type lineMap struct {
+	skip  []int64 // units that stage no row, ascending: the header, blank lines
+	multi []span  // units spanning several lines, ascending
+}
+
+// span is a unit starting extra lines later than its predecessor alone
+// would: extra counts the line breaks inside it and every earlier span.
+type span struct{ unit, extra int64 }
+
+// line returns the physical line (from 1) unit u starts on.
+func (m *lineMap) line(u int64) int64 {
+	i, _ := slices.BinarySearchFunc(m.multi, u, func(s span, u int64) int { return cmp.Compare(s.unit, u) })
+	if i == 0 {
+		return u + 1
+	}
+	return u + 1 + m.multi[i-1].extra
+}
+
+// segment numbers the staged rows from row on: row k (counting from 0 in
+// file order) is on line k + 1 + delta.
+type segment struct{ row, delta int64 }
+
+// segments numbers rows staged rows, given the units the reader rejected
+// (ascending). The first segment starts at row 0.
+func (m *lineMap) segments(rejected []int64, rows int64) []segment {
+	skip := mergeUnique(m.skip, rejected)
+	segs := []segment{{0, 0}}
+	set := func(row, delta int64) {
+		last := &segs[len(segs)-1]
+		switch {
+		case row >= rows:
+		case last.row == row:
+			last.delta = delta
+			if len(segs) > 1 && segs[len(segs)-2].delta == delta {
+				segs = segs[:len(segs)-1]
+			}
+		case last.delta != delta:
+			segs = append(segs, segment{row, delta})
+		}
+	}
+	// Row k is unit u minus the skipped units before it, and starts on
+	// line u + 1 plus the line breaks of the spans before it.
+	var skipped, extra int64
+	i, j := 0, 0
+	for i < len(skip) || j < len(m.multi) {
+		u := int64(math.MaxInt64)
+		if i < len(skip) {
+			u = skip[i]
+		}
+		if j < len(m.multi) && m.multi[j].unit <= u {
+			u = m.multi[j].unit
+			extra = m.multi[j].extra
+			j++
+		}
+		if i < len(skip) && skip[i] == u {
+			skipped++
+			i++
+		}
+		set(u+1-skipped, skipped+extra)
+	}
+	return segs
+}
+
+func mergeUnique(a, b []int64) []int64 {
+	out := slices.Concat(a, b)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// scanDelimited reads a delimited file once to map its records to lines,
+// under the dialect of csvOptions: '"' quotes a field only at its start, a
+// quoted field doubles its quotes and may hold line breaks, and a line is
+// ended by LF or CRLF. A blank line (nothing but a CR) is a unit of its
+// own. Text after a closing quote, which the reader rejects, is read as
+// unquoted; an unclosed quote runs to the end of the file, as it does for
+// the reader.
+func scanDelimited(path string, delim byte) (*lineMap, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	s := delimScanner{delim: delim, m: &lineMap{skip: []int64{0}}} // unit 0 is the header
+	buf := make([]byte, 1<<20)
+	for first := true; ; first = false {
+		n, err := io.ReadFull(f, buf)
+		p := buf[:n]
+		if first {
+			p = bytes.TrimPrefix(p, []byte("\xef\xbb\xbf"))
+		}
+		s.feed(p)
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if s.bytes > 0 {
+		s.endRecord() // the last record has no line break
+	}
+	return s.m, nil
+}
+
+// States of delimScanner.
+const (
+	fieldStart  = iota // before the first byte of a field
+	unquoted           // inside an unquoted field
+	quoted             // inside a quoted field
+	quoteClosed        // after a quote inside a quoted field: its end, or the first of two
+)
+
+type delimScanner struct {
+	delim  byte
+	m      *lineMap
+	state  int
+	unit   int64 // current record
+	breaks int64 // line breaks inside the current record
+	extra  int64 // line breaks inside the records before it
+	bytes  int64 // bytes of the current record so far
+	lastCR bool  // the last byte read was a CR
+}
+
+func (s *delimScanner) feed(p []byte) {
+	for len(p) > 0 {
+		if s.state == quoted {
+			i := bytes.IndexByte(p, '"')
+			if i < 0 {
+				s.breaks += int64(bytes.Count(p, []byte{'\n'}))
+				s.bytes += int64(len(p))
+				return
+			}
+			s.breaks += int64(bytes.Count(p[:i], []byte{'\n'}))
+			s.bytes += int64(i + 1)
+			s.state = quoteClosed
+			p = p[i+1:]
+			continue
+		}
+		end := bytes.IndexByte(p, '\n')
+		text := p
+		if end >= 0 {
+			text = p[:end]
+		}
+		if q := bytes.IndexByte(text, '"'); q >= 0 {
+			s.plain(text[:q])
+			switch s.state {
+			case fieldStart, quoteClosed:
+				s.state = quoted
+			}
+			s.bytes++
+			p = p[q+1:]
+			continue
+		}
+		s.plain(text)
+		if end < 0 {
+			return
+		}
+		s.endRecord()
+		p = p[end+1:]
+	}
+}
+
+// plain reads bytes outside quoted fields holding no quote and no LF.
+func (s *delimScanner) plain(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	s.bytes += int64(len(b))
+	s.lastCR = b[len(b)-1] == '\r'
+	if b[len(b)-1] == s.delim {
+		s.state = fieldStart
+	} else {
+		s.state = unquoted
+	}
+}
+
+// endRecord ends the current record at an LF outside quotes, or at the
+// end of the file.
+func (s *delimScanner) endRecord() {
+	switch {
+	case s.bytes == 0 || s.bytes == 1 && s.lastCR:
+		s.m.skip = append(s.m.skip, s.unit) // blank line
+	case s.breaks > 0:
+		s.extra += s.breaks
+		s.m.multi = append(s.m.multi, span{s.unit, s.extra})
+	}
+	s.unit++
+	s.state, s.breaks, s.bytes, s.lastCR = fieldStart, 0, 0, false
+}
+
+// scanJSONL maps the lines of a JSON Lines file to the rows DuckDB's reader
+// makes of them: one per line, but for lines of nothing but white space,
+// which it skips.
+func scanJSONL(path string) (*lineMap, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	m := &lineMap{}
+	br := bufio.NewReaderSize(f, 1<<20)
+	blank := true // the current line holds only white space so far
+	for unit := int64(0); ; {
+		chunk, err := br.ReadSlice('\n')
+		if blank && !allSpace(chunk) {
+			blank = false
+		}
+		if len(chunk) > 0 && chunk[len(chunk)-1] == '\n' || errors.Is(err, io.EOF) && len(chunk) > 0 {
+			if blank {
+				m.skip = append(m.skip, unit)
+			}
+			unit++
+			blank = true
+		}
+		switch {
+		case errors.Is(err, io.EOF):
+			return m, nil
+		case err != nil && !errors.Is(err, bufio.ErrBufferFull):
+			return nil, err
+		}
+	}
+}
+
+// maxCaseSegments is the most segments numbered by one SQL expression;
+// more go through a temp table.
+const maxCaseSegments = 1024
+
+// renumber sets column col of table to each row's line, given row, the
+// SQL expression of a row's index (from 0, in file order), and the
+// segments of rows rows.
+func (l *loader) renumber(table, col, row string, segs []segment, rows int64) error {
+	if len(segs) <= maxCaseSegments {
+		return l.exec(fmt.Sprintf("UPDATE %s SET %s = %s + 1 + %s", table, col, row, deltaExpr(segs, row)))
+	}
+	if err := l.exec("CREATE OR REPLACE TEMP TABLE __segs (row BIGINT, delta BIGINT)"); err != nil {
+		return err
+	}
+	for len(segs) > 0 {
+		n := min(len(segs), 1000)
+		var b strings.Builder
+		b.WriteString("INSERT INTO __segs VALUES ")
+		for k, s := range segs[:n] {
+			if k > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "(%d, %d)", s.row, s.delta)
+		}
+		if err := l.exec(b.String()); err != nil {
+			return err
+		}
+		segs = segs[n:]
+	}
+	return l.exec(fmt.Sprintf(`UPDATE %s SET %s = m.line FROM (
+		SELECT unnest(range(lo, hi)) AS r, unnest(range(lo, hi)) + 1 + delta AS line FROM (
+			SELECT row AS lo, lead(row, 1, %d) OVER (ORDER BY row) AS hi, delta FROM __segs)) m
+		WHERE %s = m.r`, table, col, rows, row))
+}
+
+// deltaExpr is the SQL expression of the delta of row among segs: a
+// balanced tree of comparisons, so that a row meets log2(len(segs)).
+func deltaExpr(segs []segment, row string) string {
+	if len(segs) == 1 {
+		return strconv.FormatInt(segs[0].delta, 10)
+	}
+	mid := len(segs) / 2
+	return fmt.Sprintf("(CASE WHEN %s < %d THEN %s ELSE %s END)", row, segs[mid].row, deltaExpr(segs[:mid], row), deltaExpr(segs[mid:], row))
+}
+
+// allSpace reports whether b holds only the white space DuckDB's JSON
+// reader skips.
+func allSpace(b []byte) bool {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\r', '\n', '\f', '\v':
+		default:
+			return false
+		}
+	}
+	return true
+}
