@@ -63,8 +63,8 @@ func checkExport(t *testing.T, s *Store, rep *IngestReport, want exportWant) {
 }
 
 // The Entra fixture (testdata/entra) is four users on two pages of
-// /users, two service principals, two groups (one paged members list, one
-// with a nested group), two owners of SAP ERP and three app role
+// /users, two service principals, three groups (a paged members list, a
+// nested group, members $expanded inline), two owners of SAP ERP and three app role
 // assignments (to a group, a user and a service principal).
 func TestIngestEntra(t *testing.T) {
 	s, rep := loadExport(t, []string{"testdata/entra"}, FormatEntra)
@@ -86,27 +86,32 @@ func TestIngestEntra(t *testing.T) {
 			"entra:u-edsger|u-edsger|Entra ID|edsger@contoso.example|2023-09-01 08:00|2025-11-30 17:45",
 			"entra:u-grace|u-grace|Entra ID|grace@contoso.example|2019-06-01 12:00|",
 		},
-		// 2 groups + SAP ERP's 2 app roles + its default access role,
+		// 3 groups + SAP ERP's 2 app roles + its default access role,
 		// known only from an assignment.
 		entitlements: []string{
 			"g-admins|Entra ID|Tenant Admins|u-grace|true",
 			"g-ap|Entra ID|AP Clerks||",
+			"g-fin|Entra ID|Finance Staff||",
 			"sp-sap/00000000-0000-0000-0000-000000000000|SAP ERP|Default Access||",
 			"sp-sap/r-approve|SAP ERP|AP Approve||",
 			"sp-sap/r-post|SAP ERP|AP Post||",
 		},
 		// g-ap: 3 users over two pages (the nested group is not expanded);
+		// g-fin: the same 3, $expanded inline in groups.json;
 		// g-admins: Grace and the backup service; AP Post through g-ap to
 		// its 3 members; AP Approve to Ada; default access to sp-backup.
 		assignments: []string{
 			"sp-backup|g-admins|direct|",
 			"sp-backup|sp-sap/00000000-0000-0000-0000-000000000000|direct|2024-04-01",
 			"u-ada|g-ap|direct|",
+			"u-ada|g-fin|direct|",
 			"u-ada|sp-sap/r-approve|direct|2024-03-01",
 			"u-ada|sp-sap/r-post|role|2024-02-01",
 			"u-alan|g-ap|direct|",
+			"u-alan|g-fin|direct|",
 			"u-alan|sp-sap/r-post|role|2024-02-01",
 			"u-edsger|g-ap|direct|",
+			"u-edsger|g-fin|direct|",
 			"u-edsger|sp-sap/r-post|role|2024-02-01",
 			"u-grace|g-admins|direct|",
 		},

@@ -40,7 +40,7 @@ var errPflagHelp = pflag.ErrHelp
 
 // commands lists the subcommands in the order help shows them.
 func commands() []*command {
-	return []*command{generateCommand(), ingestCommand(), mineCommand(), evaluateCommand(), triageCommand(), outcomesCommand(), scoreCommand(), hygieneCommand(), reviewCommand(), statusCommand(), runCommand(), runsCommand(), simulateCommand(), reportCommand(), notebookCommand(), versionCommand()}
+	return []*command{generateCommand(), ingestCommand(), mineCommand(), evaluateCommand(), triageCommand(), outcomesCommand(), scoreCommand(), hygieneCommand(), reviewCommand(), statusCommand(), runCommand(), runsCommand(), simulateCommand(), reportCommand(), exportCommand(), notebookCommand(), versionCommand()}
 }
 
 func lookup(name string) (*command, bool) {
