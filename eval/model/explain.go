@@ -53,96 +53,127 @@ func (m *Model) Explain(x Instance, k int) Explanation {
 		wl = 1 - m.wBoost
 	}
 	ex := Explanation{Intercept: wl * bias}
-	all := make([]Reason, 0, len(pc)+len(nc))
-	at := make(map[uint64]int, len(pc)) // combination hash → reason
-	n := len(x.Tokens)
-	pairs := m.opts.Pairs
+	// Every share is a draft first; only the k strongest are put in words.
+	all := make([]draft, 0, len(pc)+len(nc))
+	at := make(map[uint64]int, len(pc)) // combination hash → draft
 	for p, c := range pc {
 		var a, seen int
 		if s := m.tab.get(e.hs[p]); s != nil {
 			a, seen = int(s.approved), int(s.n)
 		}
-		toks := featureTokens(p, n, pairs)
-		names := make([]string, len(toks))
-		for i, t := range toks {
-			names[i] = x.Tokens[t]
-		}
 		if _, ok := at[e.hs[p]]; !ok {
 			at[e.hs[p]] = len(all)
 		}
-		all = append(all, newReason(strings.Join(names, " × "), wl*c, a, seen))
+		all = append(all, draft{kind: sparseDraft, at: p, c: wl * c, approved: a, seen: seen})
 	}
 	num := len(all)
 	for i, c := range nc {
-		name := fmt.Sprintf("numeric[%d]", i)
-		if i < len(m.opts.NumericNames) {
-			name = m.opts.NumericNames[i]
-		}
-		all = append(all, Reason{Feature: name, Contribution: wl * c})
+		all = append(all, draft{kind: numericDraft, at: i, c: wl * c})
 	}
+	var s encoderScratch
 	if m.forest != nil {
-		m.explainTrees(&ex, &x, &all, at, num)
-	}
-	for i := range nc {
-		r := &all[num+i]
-		dir := "raises"
-		if r.Contribution < 0 {
-			dir = "lowers"
-		}
-		r.Text = fmt.Sprintf("%s = %.4g %s confidence", r.Feature, x.Numeric[i], dir)
+		ex.Intercept += m.explainTrees(&s, &x, &all, at, num)
 	}
 	ex.Score = ex.Intercept
-	for _, r := range all {
-		ex.Score += r.Contribution
+	for _, d := range all {
+		ex.Score += d.c
 	}
-	slices.SortStableFunc(all, func(a, b Reason) int {
-		return cmp.Compare(math.Abs(b.Contribution), math.Abs(a.Contribution))
+	slices.SortStableFunc(all, func(a, b draft) int {
+		return cmp.Compare(math.Abs(b.c), math.Abs(a.c))
 	})
-	ex.Reasons = all[:min(k, len(all))]
+	all = all[:min(k, len(all))]
+	ex.Reasons = make([]Reason, len(all))
+	for i, d := range all {
+		ex.Reasons[i] = m.reason(d, &x, e)
+	}
 	return ex
 }
 
+// draft is a share of a score not yet put in words: of the sparse
+// feature at position at of the extractor, of the numeric signal at, or of
+// the trees' attribute group g.
+type draft struct {
+	kind           int
+	at             int
+	g              []int
+	c              float64
+	approved, seen int
+}
+
+const (
+	sparseDraft = iota
+	numericDraft
+	groupDraft
+)
+
+// reason puts d, a share of the score of x explained with extractor e, in
+// words.
+func (m *Model) reason(d draft, x *Instance, e *extractor) Reason {
+	var names []string
+	switch d.kind {
+	case numericDraft:
+		name := fmt.Sprintf("numeric[%d]", d.at)
+		if d.at < len(m.opts.NumericNames) {
+			name = m.opts.NumericNames[d.at]
+		}
+		dir := "raises"
+		if d.c < 0 {
+			dir = "lowers"
+		}
+		return Reason{Feature: name, Contribution: d.c, Text: fmt.Sprintf("%s = %.4g %s confidence", name, x.Numeric[d.at], dir)}
+	case sparseDraft:
+		for _, t := range featureTokens(d.at, len(x.Tokens), m.opts.Pairs) {
+			names = append(names, x.Tokens[t])
+		}
+	case groupDraft:
+		for _, a := range d.g {
+			names = append(names, m.enc.token(x.Tokens, a))
+		}
+	}
+	return newReason(strings.Join(names, " × "), d.c, d.approved, d.seen)
+}
+
 // explainTrees adds the boosted trees' shares of the score of x to the
-// reasons (creating those of groups the regression lacks) and to the
-// intercept. at indexes the reasons by combination hash; the numeric
-// signals' reasons start at num.
-func (m *Model) explainTrees(ex *Explanation, x *Instance, all *[]Reason, at map[uint64]int, num int) {
+// drafts (creating those of groups the regression lacks) and returns their
+// share of the intercept. at indexes the drafts by combination hash; the
+// numeric signals' drafts start at num.
+func (m *Model) explainTrees(s *encoderScratch, x *Instance, all *[]draft, at map[uint64]int, num int) float64 {
 	enc := m.enc
-	var s encoderScratch
-	xv := enc.encode(&s, x)
+	xv := enc.encode(s, x)
 	dst := make([]float64, enc.width)
-	ex.Intercept += m.wBoost * m.forest.contributeTo(dst, xv)
-	reason := func(g []int) *Reason {
-		h := combo(g, s.vals)
+	intercept := m.wBoost * m.forest.contributeTo(dst, xv)
+	// add credits c to the draft of the group g (nil: the attribute a
+	// alone) whose combination hash is h.
+	add := func(h uint64, g []int, a int, c float64) {
 		i, ok := at[h]
 		if !ok {
-			names := make([]string, len(g))
-			for j, a := range g {
-				names[j] = enc.token(x.Tokens, a)
+			if g == nil {
+				g = []int{a}
 			}
-			var a, n int
-			if c := enc.stats.get(h); c != nil {
-				a, n = int(c.a), int(c.n)
+			d := draft{kind: groupDraft, g: g}
+			if st := enc.stats.get(h); st != nil {
+				d.approved, d.seen = int(st.a), int(st.n)
 			}
 			i = len(*all)
 			at[h] = i
-			*all = append(*all, newReason(strings.Join(names, " × "), 0, a, n))
+			*all = append(*all, d)
 		}
-		return &(*all)[i]
+		(*all)[i].c += c
 	}
 	for gi, g := range enc.groups {
-		reason(g).Contribution += m.wBoost * (dst[2*gi] + dst[2*gi+1])
+		add(combo(g, s.vals), g, 0, m.wBoost*(dst[2*gi]+dst[2*gi+1]))
 	}
 	off := 2 * len(enc.groups)
 	for ci, ab := range enc.cards {
 		if c := dst[off+ci]; c != 0 {
-			reason([]int{ab[0]}).Contribution += m.wBoost * c
+			add(s.vals[ab[0]], nil, ab[0], m.wBoost*c)
 		}
 	}
 	off += len(enc.cards)
 	for i := range x.Numeric {
-		(*all)[num+i].Contribution += m.wBoost * dst[off+i]
+		(*all)[num+i].c += m.wBoost * dst[off+i]
 	}
+	return intercept
 }
 
 // newReason returns the reason of a token combination seen in seen past
