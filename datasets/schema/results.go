@@ -95,6 +95,19 @@ var (
 			text("reason"),
 		},
 	}
+	// PolicyModels holds the fitted model of every unexpired policy an
+	// evaluate run (run_id) wrote, so triage and score load it instead of
+	// refitting: the model's binary form (eval/model, format_version), its
+	// SHA-256 (hex), which the policy file references, its size in bytes
+	// and the policy's expiry, after which a later evaluate deletes it.
+	PolicyModels = Table{
+		Name: "policy_models", Key: []string{"policy_id"},
+		Columns: []Column{
+			{Name: "run_id", Type: Integer, Required: true}, id("policy_id"), id("model_sha256"),
+			{Name: "format_version", Type: Integer}, {Name: "bytes", Type: Integer}, ts("expires_at"),
+			{Name: "model", Type: Blob},
+		},
+	}
 )
 
 // Triage and its outcomes.
@@ -196,7 +209,7 @@ var (
 // Results lists the result tables.
 func Results() []Table {
 	return []Table{Runs, Roles, RoleEntitlements, RoleMembers, RoleExceptions, Metrics, RoleChanges,
-		EvaluationSweep, EvaluationReliability, EvaluationROC, PolicyTiers,
+		EvaluationSweep, EvaluationReliability, EvaluationROC, PolicyTiers, PolicyModels,
 		TriageDecisions, DecisionLog, OutcomeStats, TierStates, Batches,
 		HygieneFindings, ReviewItems}
 }

@@ -16,6 +16,9 @@ const (
 	Float
 	Bool
 	Timestamp
+	// Blob holds bytes (a result table's serialised model); no canonical
+	// table has one.
+	Blob
 )
 
 // String returns the DuckDB type name of t.
@@ -31,6 +34,8 @@ func (t Type) String() string {
 		return "BOOLEAN"
 	case Timestamp:
 		return "TIMESTAMP"
+	case Blob:
+		return "BLOB"
 	}
 	panic(fmt.Sprintf("schema: unknown type %d", int(t)))
 }
