@@ -50,6 +50,11 @@ vet:
 pure:
 	CGO_ENABLED=0 $(GO) build $(PURE)
 
+# Headless Chromium kept off the network, as in cmd/rolemine/browser_test.go.
+CHROMIUM_FLAGS := --headless --disable-gpu --no-sandbox --disable-quic --no-first-run \
+	--disable-background-networking --disable-component-update --disable-sync --disable-extensions \
+	--hide-scrollbars --mute-audio --proxy-server=http://127.0.0.1:9 --host-resolver-rules="MAP * ~NOTFOUND"
+
 demo: build
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
 	$(BIN) generate --identities 20000 --entitlements 5000 --seed 1 --out $(DEMO)/data
@@ -66,6 +71,15 @@ demo: build
 	for nb in notebooks/*.md; do \
 		$(BIN) notebook run --db $(DEMO)/rolemine.duckdb --out $(DEMO)/notebooks/$$(basename $$nb .md).html $$nb || exit 1; \
 	done
+	# Screenshots of each page at 1400 px, for a person to look at.
+	mkdir -p $(DEMO)/screens
+	@if command -v chromium >/dev/null 2>&1; then \
+		for page in report review/summary notebooks/automation-safety-review notebooks/data-quality-review \
+			notebooks/identity-hygiene-review notebooks/role-mining-review; do \
+			chromium $(CHROMIUM_FLAGS) --user-data-dir=$(DEMO)/screens/.profile --window-size=1400,2400 \
+				--screenshot=$(DEMO)/screens/$$(echo $$page | tr / -).png file://$$(realpath $(DEMO)/$$page.html) 2>/dev/null || exit 1; \
+		done; rm -rf $(DEMO)/screens/.profile; echo "screenshots:   $(DEMO)/screens"; \
+	else echo "no chromium on PATH: no screenshots in $(DEMO)/screens (install Debian's chromium package)"; fi
 	@echo "nightly batch: $(DEMO)/nightly/latest"
 	@echo "report:        $(DEMO)/report.html"
 	@for nb in notebooks/*.md; do echo "notebook:      $(DEMO)/notebooks/$$(basename $$nb .md).html"; done
