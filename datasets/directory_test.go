@@ -143,3 +143,52 @@ func TestIngestEntra(t *testing.T) {
 	}
 	checkExport(t, s, rep, want)
 }
+
+// The Okta fixture (testdata/okta): three users over two pages (Alan
+// deprovisioned), two groups with their members, one app with a user
+// assigned directly and one through a group.
+func TestIngestOkta(t *testing.T) {
+	s, rep := loadExport(t, []string{"testdata/okta"}, FormatOkta)
+	want := exportWant{
+		identities: []string{
+			"00u-ada|Ada Lovelace|human|active|Finance|Controller|London|00u-grace||Employee",
+			"00u-alan|Alan Turing|human|terminated|Finance|Controller||00u-grace||Contractor",
+			"00u-grace|Grace Hopper|human|active|Engineering|Engineer||||Employee",
+		},
+		// An Okta account per user, and one per app assignment.
+		accounts: []string{
+			"okta-app:0oa-sfdc:00u-ada|00u-ada|Salesforce.com|ada@example.com.sfdc|2024-02-01 09:00|",
+			"okta-app:0oa-sfdc:00u-alan|00u-alan|Salesforce.com|alan@example.com.sfdc|2024-03-01 09:00|",
+			"okta:00u-ada|00u-ada|Okta|ada@example.com|2021-03-04 09:00|2026-01-12 07:30",
+			"okta:00u-alan|00u-alan|Okta|alan@example.com|2022-01-15 10:30|2025-09-29 16:00",
+			"okta:00u-grace|00u-grace|Okta|grace@example.com|2019-06-01 12:00|",
+		},
+		entitlements: []string{
+			"00g-eng|Okta|Engineering||",
+			"00g-fin|Okta|Finance||",
+			"app:0oa-sfdc|Salesforce.com|Salesforce.com||",
+		},
+		assignments: []string{
+			"00u-ada|00g-fin|direct|",
+			"00u-ada|app:0oa-sfdc|direct|2024-02-01",
+			"00u-alan|00g-fin|direct|",
+			"00u-alan|app:0oa-sfdc|role|2024-03-01",
+			"00u-grace|00g-eng|direct|",
+		},
+		attributes: []string{
+			"00u-ada|cost_center|CC10",
+			"00u-ada|employee_number|1001",
+			"00u-ada|username|ada@example.com",
+			"00u-alan|username|alan@example.com",
+			"00u-grace|username|grace@example.com",
+		},
+		warnings: []string{
+			"apps.json: ignored fields not in the canonical schema: app.signOnMode, app.status",
+			"groups.json: ignored fields not in the canonical schema: group.profile.description",
+			"users.json: ignored fields not in the canonical schema: user.credentials, user.profile.mobilePhone, user.profile.secondEmail",
+			"users.2.json: ignored fields not in the canonical schema: user.credentials, user.profile.nickName",
+			"users.json: ignored fields not in the canonical schema: appUser.profile",
+		},
+	}
+	checkExport(t, s, rep, want)
+}
