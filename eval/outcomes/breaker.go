@@ -77,6 +77,9 @@ func breaker(s Stats, alpha float64, opts Options) (string, string) {
 		return Suspended, fmt.Sprintf("%d of %d auto-approvals rolled back: the rollback rate is above %.3g%% with %.4g%% confidence (lower bound %.2f%%)",
 			rb.K, rb.N, 100*opts.RollbackTolerance, 100*(1-alpha), 100*rbLower)
 	}
+	if fa.N == 0 && rb.K == 0 {
+		return Automated, fmt.Sprintf("no verdicts yet: none of %d auto-approvals quality-reviewed or rolled back", rb.N)
+	}
 	return Automated, fmt.Sprintf("within promise: %d false approvals in %d quality-reviewed, %d of %d rolled back",
 		fa.K, fa.N, rb.K, rb.N)
 }

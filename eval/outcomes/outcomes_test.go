@@ -165,3 +165,25 @@ func TestAssessStates(t *testing.T) {
 		t.Errorf("suspension not kept: %+v", states[0])
 	}
 }
+
+// TestBreakerReason checks the reason a tier stays automated: with no
+// verdict yet it says so rather than claiming the promise is kept.
+func TestBreakerReason(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		stats Stats
+		want  string
+	}{
+		{"night one", Stats{FalseApprovals: Rate{K: 0, N: 0}, Rollbacks: Rate{K: 0, N: 77}},
+			"no verdicts yet: none of 77 auto-approvals quality-reviewed or rolled back"},
+		{"verdicts in", Stats{FalseApprovals: Rate{K: 0, N: 7}, Rollbacks: Rate{K: 0, N: 77}},
+			"within promise: 0 false approvals in 7 quality-reviewed, 0 of 77 rolled back"},
+		{"a rollback", Stats{FalseApprovals: Rate{K: 0, N: 0}, Rollbacks: Rate{K: 1, N: 77}},
+			"within promise: 0 false approvals in 0 quality-reviewed, 1 of 77 rolled back"},
+	} {
+		state, why := breaker(tt.stats, 0.05, DefaultOptions)
+		if state != Automated || why != tt.want {
+			t.Errorf("%s: breaker = %s, %q; want %s, %q", tt.name, state, why, Automated, tt.want)
+		}
+	}
+}
