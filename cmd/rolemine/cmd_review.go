@@ -117,6 +117,7 @@ func runReview(ctx context.Context, e *env, o reviewOptions, args []string) erro
 		rep := hygiene.Run(d, hopts)
 		rep.Peers = <-peers
 		camp = review.Prepare(d, rep, opts)
+		camp.Prepared = time.Now().Unix()
 		camp.Warnings = append(camp.Warnings, rep.Warnings...)
 		return nil
 	})

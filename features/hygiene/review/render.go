@@ -63,7 +63,7 @@ func countsOf(m map[string]int) counts {
 }
 
 type packetView struct {
-	Reviewer, Name, AsOf, By string
+	Reviewer, Name, AsOf, Prepared, By string
 	Total                    int
 	Counts                   counts
 	Notes                    []string
@@ -87,7 +87,7 @@ func (c *Campaign) WritePacketHTML(w io.Writer, p *Packet) error {
 }
 
 func (c *Campaign) writePacketHTML(w io.Writer, p *Packet, views []itemView) error {
-	pv := packetView{Reviewer: reviewerText(p), Name: p.Name, AsOf: day(c.AsOf), By: c.Options.By,
+	pv := packetView{Reviewer: reviewerText(p), Name: p.Name, AsOf: day(c.AsOf), Prepared: c.preparedDay(), By: c.Options.By,
 		Total: len(p.Items), Counts: countsOf(p.Counts), Notes: p.Notes}
 	var b strings.Builder
 	for _, g := range []struct {
@@ -263,6 +263,7 @@ func FileName(p *Packet) string {
 // Summary is the campaign summary written as summary.json.
 type Summary struct {
 	AsOf              string         `json:"as_of"`
+	Prepared          string         `json:"prepared"`
 	By                string         `json:"by"`
 	IncludeBirthright bool           `json:"include_birthright"`
 	Totals            map[string]int `json:"totals"`
@@ -284,9 +285,18 @@ type PacketRow struct {
 	CSV      string `json:"csv"`
 }
 
+// preparedDay is the day the packets were made: Prepared, or AsOf when
+// it is not set.
+func (c *Campaign) preparedDay() string {
+	if c.Prepared == 0 {
+		return day(c.AsOf)
+	}
+	return day(c.Prepared)
+}
+
 // Summary returns the campaign summary with the replay (may be nil).
 func (c *Campaign) Summary(replay *Replay) *Summary {
-	s := &Summary{AsOf: day(c.AsOf), By: c.Options.By, IncludeBirthright: c.Options.IncludeBirthright,
+	s := &Summary{AsOf: day(c.AsOf), Prepared: c.preparedDay(), By: c.Options.By, IncludeBirthright: c.Options.IncludeBirthright,
 		Totals: c.Totals, Replay: replay, Warnings: c.Warnings}
 	if s.Warnings == nil {
 		s.Warnings = []string{}

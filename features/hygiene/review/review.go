@@ -94,7 +94,11 @@ type Packet struct {
 // Campaign is a prepared certification campaign: one packet per reviewer,
 // in reviewer order (Unassigned last).
 type Campaign struct {
-	AsOf       int64
+	AsOf int64 // the reference time of the data (Unix seconds)
+	// Prepared is when the packets were made (Unix seconds), shown on
+	// them beside the data's date; 0 shows AsOf. Prepare leaves it 0, so
+	// its output depends on the data only; the caller sets it.
+	Prepared   int64
 	Options    Options
 	Packets    []*Packet
 	Totals     map[string]int // items per group, and "items", "reviewers"

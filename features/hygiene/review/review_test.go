@@ -289,3 +289,28 @@ func TestFileName(t *testing.T) {
 		}
 	}
 }
+
+// TestPreparedDate checks that the pages say the day they were made beside
+// the day of the data, not the data's day as the day they were prepared.
+func TestPreparedDate(t *testing.T) {
+	d := org()
+	c := Prepare(d, nil, orgOptions())
+	c.Prepared = c.AsOf + 9*86400
+	dir := t.TempDir()
+	if err := c.WriteDir(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := "Prepared " + day(c.Prepared) + " by rolemine · data as of " + day(c.AsOf)
+	for _, f := range []string{"summary.html", "packet-M1.html"} {
+		page, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(page), want) {
+			t.Errorf("%s lacks %q", f, want)
+		}
+	}
+	if s := c.Summary(nil); s.Prepared != day(c.Prepared) || s.AsOf != day(c.AsOf) {
+		t.Errorf("summary prepared %s, as of %s; want %s, %s", s.Prepared, s.AsOf, day(c.Prepared), day(c.AsOf))
+	}
+}
