@@ -62,6 +62,8 @@ A chart cell is "key: value" lines:
   xmin: / xmax: / ymin: / ymax: NUMBER   fixed axis ranges
   bins: N              histogram bins (default 20)
   diagonal: true       dashed y = x reference line
+  xtime: true          x values are times (Unix seconds): the axis shows dates
+  logx: true           histogram: bins of powers of two on a log axis, with counts
   legend: top-right | top-left | bottom-right | bottom-left
   width: / height: PIXELS
   empty: MESSAGE       shown instead of a chart without data
