@@ -192,3 +192,96 @@ func TestIngestOkta(t *testing.T) {
 	}
 	checkExport(t, s, rep, want)
 }
+
+// The SCIM fixture (testdata/scim): RFC 7643 §8.2's Barbara Jensen with
+// the Enterprise User extension, her manager and a contractor over two
+// pages of Users, and two Groups on a third file, one with a nested group.
+// Babs is in Tour Guides both through the group's members and her groups,
+// in two files: collapsed, and said so.
+func TestIngestSCIMExport(t *testing.T) {
+	sources, err := SourcesInDir("testdata/scim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := openTest(t)
+	rep, err := s.Ingest(context.Background(), sources, DefaultIngestOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	babs, john, mei := "2819c223-7f76-453a-919d-413861904646", "26118915-6090-4610-87e4-49d8ca9f808d", "c3a2b1d0-0000-4000-8000-000000000003"
+	guides, employees := "e9e30dba-f08f-4109-8486-d5c6a331660a", "fc348aa8-3835-40eb-a20b-c726e15c55b5"
+	want := exportWant{
+		identities: []string{
+			john + "|John Smith|human|active||||||",
+			babs + "|Babs Jensen|human|active|Tour Operations|Tour Guide|Hollywood|" + john + "||Employee",
+			mei + "|Mei Chen|human|terminated|Tour Operations|||||Contractor",
+		},
+		entitlements: []string{
+			guides + "|scim|Tour Guides||",
+			employees + "|scim|Employees||",
+		},
+		assignments: []string{
+			john + "|" + employees + "|direct|",
+			babs + "|" + guides + "|direct|",
+			mei + "|" + guides + "|direct|",
+		},
+		attributes: []string{
+			john + "|username|jsmith@example.com",
+			babs + "|cost_center|4130",
+			babs + "|division|Theme Park",
+			babs + "|employee_number|701984",
+			babs + "|external_id|701984",
+			babs + "|organization|Universal Studios",
+			babs + "|username|bjensen@example.com",
+			mei + "|username|mchen@example.com",
+		},
+		warnings: []string{
+			"groups.scim.json: ignored fields not in the canonical schema: Group.meta",
+			"users.scim.json: ignored fields not in the canonical schema: User.addresses.region, User.meta, User.nickName",
+			"groups.scim.json: line 21: group " + employees + " has group " + guides + " as a member; nested groups are not expanded",
+			"users.scim.json: 1 assignments rows repeat rows of earlier files; collapsed",
+		},
+	}
+	checkExport(t, s, rep, want)
+}
+
+// Bad exports fail naming the file, the line and the JSON path, and leave
+// the database as it was.
+func TestIngestExportErrors(t *testing.T) {
+	tests := []struct {
+		name, file, content string
+		format              Format
+		want                string
+	}{
+		{"entra wrong type", "users.json", "{\"value\": [\n {\"id\": \"u1\",\n  \"accountEnabled\": \"yes\"}]}", FormatEntra,
+			"users.json:3: $.value[0].accountEnabled: want true or false, found a string"},
+		{"entra not a collection", "users.json", "{\"id\": \"u1\"}", FormatEntra, "users.json:1: $: no \"value\" array"},
+		{"entra unknown file", "devices.json", "{\"value\": []}", FormatEntra, "devices.json: not a file of an Entra ID export"},
+		{"entra bad principal", "appRoleAssignments.json", "{\"value\": [\n{\"principalId\": \"u1\", \"principalType\": \"Device\"}]}", FormatEntra,
+			"appRoleAssignments.json:2: $.value[0]: principalType \"Device\""},
+		{"okta not an array", "users.json", "{\"id\": \"00u1\"}", FormatOkta, "users.json:1: $: want an array, found a object"},
+		{"okta nested type", "users.json", "[{\"id\": \"00u1\",\n \"profile\": {\"email\": {\"x\": 1}}}]", FormatOkta,
+			"users.json:2: $[0].profile.email: want a string, number or boolean"},
+		{"okta syntax", "groups.json", "[\n{\"id\": \"00g1\",}]", FormatOkta, "groups.json:2: not an Okta API response"},
+		{"scim wrong type", "u.scim.json", "{\"Resources\": [\n{\"schemas\": [\"" + scimUser + "\"], \"id\": \"u1\", \"active\": 1}]}", FormatSCIM,
+			"u.scim.json:2: $.Resources[0].active: want true or false, found a number"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openTest(t)
+			before := state(t, s)
+			path := writeFile(t, t.TempDir(), tc.file, tc.content)
+			sources, err := ExportSources([]string{path}, tc.format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = s.Ingest(context.Background(), sources, DefaultIngestOptions)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tc.want)
+			}
+			if diff := cmp.Diff(before, state(t, s)); diff != "" {
+				t.Errorf("failed load changed the database (-before +after):\n%s", diff)
+			}
+		})
+	}
+}

@@ -82,8 +82,8 @@ func readEntraExport(files []string, x *dirRows) error {
 				continue
 			}
 			for _, item := range p.items {
-				if step.read(p, item); item.err != nil {
-					return item.err
+				if step.read(p, item); item.err() != nil {
+					return item.err()
 				}
 			}
 		}
@@ -115,8 +115,8 @@ func readEntraPages(files []string) ([]*entraPage, error) {
 			return nil, env.errorf("no \"value\" array: not a Microsoft Graph collection response")
 		}
 		p.items, p.doc = env.objects("value"), doc
-		if env.err != nil {
-			return nil, env.err
+		if env.err() != nil {
+			return nil, env.err()
 		}
 		if u := env.unread(""); len(u) > 0 {
 			return nil, env.errorf("unknown fields of a collection response: %s", strings.Join(u, ", "))

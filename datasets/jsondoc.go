@@ -123,7 +123,7 @@ func (v jvalue) object() (*jobject, error) {
 	if v.kind() != "object" {
 		return nil, v.errorf("want an object, found a %s", v.kind())
 	}
-	o := &jobject{jvalue: v, read: map[string]bool{}}
+	o := &jobject{jvalue: v, read: map[string]bool{}, errp: new(error)}
 	err := v.walk('{', func(name string, e jvalue) {
 		e.path = v.path + "." + name
 		o.names = append(o.names, name)
@@ -175,8 +175,13 @@ type jobject struct {
 	names  []string
 	fields []jvalue
 	read   map[string]bool
-	err    error // the first type error met; later reads return zero values
+	// errp holds the first type error met in the object or any object
+	// read from it (they share it); once set, reads return zero values.
+	errp *error
 }
+
+// err is the first type error met in the object or its sub-objects.
+func (o *jobject) err() error { return *o.errp }
 
 // field returns the named field, marking it read; absent and null fields
 // are not ok.
@@ -192,7 +197,7 @@ func (o *jobject) field(name string) (jvalue, bool) {
 // str returns a scalar field as text ("" when absent or null).
 func (o *jobject) str(name string) string {
 	v, ok := o.field(name)
-	if !ok || o.err != nil {
+	if !ok || o.err() != nil {
 		return ""
 	}
 	s, err := v.text()
@@ -203,7 +208,7 @@ func (o *jobject) str(name string) string {
 // flag returns a boolean field, nil when absent or null.
 func (o *jobject) flag(name string) *bool {
 	v, ok := o.field(name)
-	if !ok || o.err != nil {
+	if !ok || o.err() != nil {
 		return nil
 	}
 	b, err := strconv.ParseBool(string(bytes.TrimSpace(v.raw)))
@@ -217,7 +222,7 @@ func (o *jobject) flag(name string) *bool {
 // obj returns an object field; nil when absent or null.
 func (o *jobject) obj(name string) *jobject {
 	v, ok := o.field(name)
-	if !ok || o.err != nil {
+	if !ok || o.err() != nil {
 		return nil
 	}
 	sub, err := v.object()
@@ -225,13 +230,14 @@ func (o *jobject) obj(name string) *jobject {
 	if err != nil {
 		return nil
 	}
+	sub.errp = o.errp
 	return sub
 }
 
 // list returns the elements of an array field; nil when absent or null.
 func (o *jobject) list(name string) []jvalue {
 	v, ok := o.field(name)
-	if !ok || o.err != nil {
+	if !ok || o.err() != nil {
 		return nil
 	}
 	items, err := v.items()
@@ -247,14 +253,15 @@ func (o *jobject) objects(name string) []*jobject {
 		if o.fail(err); err != nil {
 			return nil
 		}
+		sub.errp = o.errp
 		out = append(out, sub)
 	}
 	return out
 }
 
 func (o *jobject) fail(err error) {
-	if err != nil && o.err == nil {
-		o.err = err
+	if err != nil && *o.errp == nil {
+		*o.errp = err
 	}
 }
 

@@ -58,8 +58,8 @@ func readOktaExport(files []string, x *dirRows) error {
 				continue
 			}
 			for _, o := range p.items {
-				if readOktaItem(p, o, apps, x); o.err != nil {
-					return o.err
+				if readOktaItem(p, o, apps, x); o.err() != nil {
+					return o.err()
 				}
 			}
 		}

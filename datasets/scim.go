@@ -43,8 +43,8 @@ func readSCIMExport(files []string, x *dirRows) error {
 		list.field("startIndex")
 		list.field("itemsPerPage")
 		resources := list.objects("Resources")
-		if list.err != nil {
-			return list.err
+		if list.err() != nil {
+			return list.err()
 		}
 		x.ignore("ListResponse", list, "")
 		for _, r := range resources {
@@ -81,7 +81,7 @@ func readSCIMResource(r *jobject, x *dirRows) error {
 	default:
 		return r.errorf("resource is neither a SCIM User nor a Group (schemas: %s)", strings.Join(schemas, ", "))
 	}
-	return r.err
+	return r.err()
 }
 
 func readSCIMGroup(r *jobject, x *dirRows) {
