@@ -64,11 +64,11 @@ func countsOf(m map[string]int) counts {
 
 type packetView struct {
 	Reviewer, Name, AsOf, Prepared, By string
-	Total                    int
-	Counts                   counts
-	Notes                    []string
-	Decide, Revoke, Keep     section
-	Routine                  section
+	Total                              int
+	Counts                             counts
+	Notes                              []string
+	Decide, Revoke, Keep               section
+	Routine                            section
 }
 
 // section is a run of item rows, escaped as they were written.
