@@ -13,4 +13,11 @@
 //     target on enough held-out decisions).
 //   - A policy is refused after its expiry and on a database other than the
 //     one it was built on.
+//   - A policy scores only with the model it references: ModelSHA256 is the
+//     SHA-256 of the fitted model's binary form, which evaluate stores in
+//     the database under the policy's id; LoadModel refuses any other
+//     bytes. The model is never refitted, so the calibration map and the
+//     thresholds always apply to the scores they were chosen on.
+//   - Tiers never automated (high, critical) carry no warning that no
+//     threshold qualified.
 package policy

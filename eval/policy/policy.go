@@ -18,8 +18,10 @@ import (
 	"rolemine/eval/score"
 )
 
-// Version is the policy file format version.
-const Version = 1
+// Version is the policy file format version. Version 2 references the
+// fitted model stored in the database (ModelSHA256); version 1 policies
+// had their model refitted by every triage and are refused.
+const Version = 2
 
 // File is a policy file.
 type File struct {
@@ -38,9 +40,12 @@ type File struct {
 	// MaxDecisions is the bound on the most recent decisions the model is
 	// trained on (score.Training); 0 means all.
 	MaxDecisions int `json:"max_decisions,omitempty"`
-	// Model identifies the model's settings (ModelSignature): triage refits
-	// only the same model, as the calibration map belongs to its scores.
-	Model string `json:"model"`
+	// ModelSHA256 is the SHA-256 (hex) of the binary form of the model
+	// fitted on the training decisions with the backtest's settings
+	// (ModelHash), stored in the database under the policy's id. Triage and
+	// score load that model (LoadModel) and refuse any other: the
+	// calibration map and the thresholds belong to its scores.
+	ModelSHA256 string `json:"model_sha256"`
 
 	Tiers []Tier `json:"tiers"`
 	// Calibration maps raw model scores to probabilities of approval:
@@ -57,7 +62,7 @@ type Source struct {
 	DatabaseID string `json:"database_id"`
 	SnapshotID int64  `json:"snapshot_id"`
 	// DataHash is the SHA-256 of the training decisions (request id and
-	// decision, in order): triage refits the model only on the same data.
+	// decision, in order) the policy's model was fitted on.
 	DataHash  string `json:"data_hash"`
 	Decisions int    `json:"decisions"`
 	Approved  int    `json:"approved"`
@@ -148,13 +153,18 @@ var hardRules = []string{
 }
 
 // New builds the policy of a backtest. Tiers high and critical never
-// auto-approve; the others do where the backtest qualified a threshold.
+// auto-approve, so the backtest's warnings that no threshold qualified for
+// them are dropped; the others auto-approve where the backtest qualified a
+// threshold. The caller sets ModelSHA256 (and MaxDecisions) and Seals it.
 func New(bt *score.Backtest, src Source, opts eval.ThresholdOptions, defaultRisk string, seed uint64, created time.Time, valid time.Duration) *File {
 	f := &File{Version: Version, CreatedAt: created.UTC(), ExpiresAt: created.Add(valid).UTC(), Source: src,
 		TargetPrecision: opts.TargetPrecision, Confidence: opts.Confidence, MinDecisions: opts.MinApproved,
 		DefaultRisk: defaultRisk, Scheme: bt.Scheme, Seed: seed, NeverAutoApprove: slices.Clone(hardRules),
 		Warnings: slices.Clone(bt.Warnings)}
 	for _, w := range bt.Policy.Warnings {
+		if w.Group != "" && neverAutomated(w.Group) {
+			continue // no threshold was wanted for it
+		}
 		f.Warnings = append(f.Warnings, w.String())
 	}
 	for _, tier := range schema.RiskTiers {
@@ -164,6 +174,12 @@ func New(bt *score.Backtest, src Source, opts eval.ThresholdOptions, defaultRisk
 	return f
 }
 
+// neverAutomated reports whether the policy never auto-approves a risk
+// tier, whatever its scores: high and critical.
+func neverAutomated(tier string) bool {
+	return schema.RiskRank(tier) >= schema.RiskRank(schema.RiskHigh)
+}
+
 func tierPolicy(bt *score.Backtest, tier string, opts eval.ThresholdOptions) Tier {
 	t := Tier{Tier: tier}
 	th, ok := bt.Policy.Threshold(tier)
@@ -171,7 +187,7 @@ func tierPolicy(bt *score.Backtest, tier string, opts eval.ThresholdOptions) Tie
 		t.HeldOut = th.N
 	}
 	switch {
-	case schema.RiskRank(tier) >= schema.RiskRank(schema.RiskHigh):
+	case neverAutomated(tier):
 		t.Reason = "never auto-approved: " + tier + " risk"
 	case !ok || th.N == 0:
 		t.Reason = "no held-out decisions of this tier"
@@ -212,22 +228,31 @@ func (f *File) Tier(tier string) (Tier, bool) {
 	return f.Tiers[i], true
 }
 
-// ModelSignature identifies model settings: the SHA-256 of their JSON,
-// without the names of the numeric signals.
-func ModelSignature(o model.Options) string {
-	o.NumericNames = nil
-	data, _ := json.Marshal(o)
+// ModelHash returns the SHA-256 (hex) of a model's binary form, the
+// policy's ModelSHA256.
+func ModelHash(data []byte) string {
 	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:8])
+	return hex.EncodeToString(sum[:])
 }
 
-// CheckModel returns an error unless the policy was learned with model
-// settings o.
-func (f *File) CheckModel(o model.Options) error {
-	if sig := ModelSignature(o); f.Model != sig {
-		return fmt.Errorf("policy %s was learned with other model settings (%q, this rolemine uses %q): run rolemine evaluate again", f.ID, f.Model, sig)
+// LoadModel returns the policy's model from data, the bytes stored under
+// the policy's id. It refuses, naming the policy and both hashes, bytes
+// whose SHA-256 is not the policy's ModelSHA256 (another model, or changed
+// bytes), and returns the error of model.Model.UnmarshalBinary for bytes
+// that are not a model this rolemine reads.
+func (f *File) LoadModel(data []byte) (*model.Model, error) {
+	if f.ModelSHA256 == "" {
+		return nil, fmt.Errorf("policy %s references no stored model: run rolemine evaluate again", f.ID)
 	}
-	return nil
+	if h := ModelHash(data); h != f.ModelSHA256 {
+		return nil, fmt.Errorf("policy %s: the stored model's SHA-256 is %s, the policy references %s: refused (changed or replaced since evaluate wrote it); run rolemine evaluate again",
+			f.ID, h, f.ModelSHA256)
+	}
+	m := new(model.Model)
+	if err := m.UnmarshalBinary(data); err != nil {
+		return nil, fmt.Errorf("policy %s: model %s: %w", f.ID, f.ModelSHA256, err)
+	}
+	return m, nil
 }
 
 // Suspend suspends auto-approval of tier for the policy's remaining use in
@@ -275,7 +300,10 @@ func Read(path string) (*File, error) {
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("%s: not a policy file: %w", path, err)
 	}
-	if f.Version != Version {
+	switch {
+	case f.Version == 1:
+		return nil, fmt.Errorf("%s: policy version 1 (policy %s) has no stored model, this rolemine reads version %d: run rolemine evaluate again", path, f.ID, Version)
+	case f.Version != Version:
 		return nil, fmt.Errorf("%s: policy version %d, this rolemine reads version %d", path, f.Version, Version)
 	}
 	id := f.ID

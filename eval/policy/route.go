@@ -3,7 +3,6 @@ package policy
 import (
 	"fmt"
 
-	"rolemine/datasets/schema"
 	"rolemine/eval/score"
 )
 
@@ -90,7 +89,7 @@ func (f *File) Route(x Facts) Decision {
 	switch {
 	case x.Catalogue && !r.InCatalogue:
 		return Decision{Escalate, RuleNotInCatalogue, fmt.Sprintf("entitlement %s is not in the catalogue", r.Entitlement)}
-	case schema.RiskRank(r.Tier) >= schema.RiskRank(schema.RiskHigh):
+	case neverAutomated(r.Tier):
 		return Decision{Escalate, RuleHighRisk, fmt.Sprintf("%s risk: never auto-approved", r.Tier)}
 	case r.Privileged:
 		return Decision{Escalate, RulePrivileged, "privileged entitlement: never auto-approved"}

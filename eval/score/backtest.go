@@ -142,8 +142,8 @@ func RunBacktest(ctx context.Context, f *Featurizer, reqs []Request, opts Backte
 
 // Training returns the decided requests among reqs, in order, keeping only
 // the last max of them when max > 0: with reqs ordered by request time, the
-// most recent decisions. A backtest and every refit of its policy's model
-// train on the same selection.
+// most recent decisions. A backtest and its policy's model (Fit) train on
+// the same selection.
 func Training(reqs []Request, max int) []Request {
 	var decided []Request
 	for _, r := range reqs {
@@ -155,6 +155,21 @@ func Training(reqs []Request, max int) []Request {
 		decided = decided[len(decided)-max:]
 	}
 	return decided
+}
+
+// Fit fits the model a backtest's policy applies: on the decided requests
+// of the backtest (Backtest.Requests, the Training selection of the
+// history), each as of its AsOf time, with the backtest's model options
+// and seed. Fitting it again on the same decisions and data gives the same
+// model; a policy stores it so that it never has to be.
+func Fit(f *Featurizer, decided []Request, opts BacktestOptions) (*model.Model, error) {
+	if f == nil {
+		panic("score: Fit with a nil featurizer")
+	}
+	xs := f.Instances(decided, func(k int) int64 { return AsOf(decided[k]) })
+	mo := opts.Model
+	mo.NumericNames = f.SignalNames()
+	return model.Fit(xs, mo, rand.NewPCG(opts.Seed, 11))
 }
 
 // AsOf is the time a decided request's signals are computed at: its
