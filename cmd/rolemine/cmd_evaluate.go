@@ -46,7 +46,7 @@ func (o *evaluateOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.ValidDays, "valid-days", 30, "days until the policy expires and triage refuses it")
 	fs.StringVar(&o.Out, "out", "", "directory for the evaluation report (evaluation.json, thresholds.csv, false_approvals.csv, false_escalations.csv)")
 	fs.IntVar(&o.Folds, "folds", d.Folds, "k of k-fold cross-validation when requests have no timestamps")
-	fs.IntVar(&o.MaxDecisions, "max-decisions", d.MaxDecisions, "train on the most recent N decisions only (0: all); triage refits on the same")
+	fs.IntVar(&o.MaxDecisions, "max-decisions", d.MaxDecisions, "train on the most recent N decisions only (0: all)")
 	fs.Uint64Var(&o.Seed, "seed", d.Seed, "random seed")
 }
 
@@ -61,7 +61,10 @@ Reports ROC AUC, PR AUC, Brier score, calibration and precision, recall and
 coverage at every threshold, overall and per risk tier and application, and
 lists false approvals and false escalations. For each tier below high it picks
 the lowest threshold whose one-sided Clopper-Pearson lower bound on precision
-reaches --target-precision; the result is the policy file triage applies.`,
+reaches --target-precision; the result is the policy file triage applies.
+The model is then fitted once on all the training decisions and stored in the
+database under the policy's id (table policy_models); the policy file holds
+its SHA-256, and triage and score load exactly that model.`,
 		flags: func() *pflag.FlagSet { fs := newFlagSet("evaluate"); o = evaluateOptions{}; o.AddFlags(fs); return fs },
 		run:   func(ctx context.Context, e *env, args []string) error { return runEvaluate(ctx, e, o, args) },
 	}
@@ -117,8 +120,18 @@ func runEvaluate(ctx context.Context, e *env, o evaluateOptions, args []string) 
 			src.Approved++
 		}
 	}
+	// The policy's model, fitted once on all its training decisions and
+	// stored with it: triage and score load it instead of refitting.
+	var fitted *model.Model
+	if err := e.run("fitting the policy's model", func() (err error) { fitted, err = score.Fit(feat, bt.Requests, opts); return err }); err != nil {
+		return err
+	}
+	modelData, err := fitted.MarshalBinary()
+	if err != nil {
+		return err
+	}
 	pol := policy.New(bt, src, opts.Thresholds, o.DefaultRisk, o.Seed, created, time.Duration(o.ValidDays)*24*time.Hour)
-	pol.MaxDecisions, pol.Model = opts.MaxDecisions, policy.ModelSignature(opts.Model)
+	pol.MaxDecisions, pol.ModelSHA256 = opts.MaxDecisions, policy.ModelHash(modelData)
 	pol.Seal()
 	printEvaluation(e, bt, pol)
 	policyOut := o.policyPath()
@@ -140,7 +153,7 @@ func runEvaluate(ctx context.Context, e *env, o evaluateOptions, args []string) 
 		}
 	}
 	run := &datasets.Run{Command: "evaluate", SnapshotID: snapshot, StartedAt: started, Parameters: e.parameters(), Batch: e.batch.ID}
-	return storeEvaluation(ctx, store, run, bt, pol)
+	return storeEvaluation(ctx, store, run, bt, pol, modelData)
 }
 
 // policyPath is where the policy file goes: --policy-out, or policy.json
@@ -280,9 +293,10 @@ func routeName(auto bool) string {
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 
 // storeEvaluation records run, its headline metrics, the backtest's
-// curves (threshold sweep, reliability, ROC; overall and per risk tier) and
-// the policy's tiers, in one transaction.
-func storeEvaluation(ctx context.Context, store *datasets.Store, run *datasets.Run, bt *score.Backtest, pol *policy.File) error {
+// curves (threshold sweep, reliability, ROC; overall and per risk tier),
+// the policy's tiers and its fitted model (modelData, the binary form whose
+// SHA-256 the policy references), in one transaction.
+func storeEvaluation(ctx context.Context, store *datasets.Store, run *datasets.Run, bt *score.Backtest, pol *policy.File, modelData []byte) error {
 	s := bt.Overall.Overall
 	summary := map[string]any{"policy_id": pol.ID, "backtest": bt.Scheme, "held_out": s.N, "roc_auc": s.ROCAUC,
 		"pr_auc": s.PRAUC, "brier": s.Brier, "ece": s.ECE, "tiers": pol.Tiers}
@@ -295,6 +309,9 @@ func storeEvaluation(ctx context.Context, store *datasets.Store, run *datasets.R
 				return err
 			}
 		}
-		return storeCurves(tx, run.ID, bt, pol)
+		if err := storeCurves(tx, run.ID, bt, pol); err != nil {
+			return err
+		}
+		return storeModel(tx, run.ID, pol, modelData)
 	})
 }

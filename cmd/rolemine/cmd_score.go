@@ -27,7 +27,7 @@ type scoreOptions struct {
 
 func (o *scoreOptions) AddFlags(fs *pflag.FlagSet) {
 	dbFlag(fs, &o.DB)
-	fs.StringVar(&o.Policy, "policy", "", "policy file written by rolemine evaluate: its model is refitted on the same decisions (required)")
+	fs.StringVar(&o.Policy, "policy", "", "policy file written by rolemine evaluate: its stored model scores (required)")
 	fs.StringVar(&o.Pairs, "pairs", "", "CSV of identity_id,entitlement_id pairs to score (default: the pending requests)")
 	fs.StringVar(&o.Out, "out", "", "scores CSV to write (required)")
 }
@@ -39,9 +39,9 @@ func scoreCommand() *command {
 		short: "score the confidence of access requests or suggested grants",
 		long: `Computes, for each pending request (or each identity_id,entitlement_id pair of
 --pairs), the calibrated confidence that a careful approver would approve it,
-with the strongest reasons in plain words. The model is the policy's, refitted
-on exactly the decisions it was learned from. Scoring decides nothing: see
-rolemine triage.`,
+with the strongest reasons in plain words. The model is the policy's, stored in
+the database by evaluate and refused if missing or if its SHA-256 is not the
+policy's. Scoring decides nothing: see rolemine triage.`,
 		flags: func() *pflag.FlagSet { fs := newFlagSet("score"); o = scoreOptions{}; o.AddFlags(fs); return fs },
 		run:   func(ctx context.Context, e *env, args []string) error { return runScore(ctx, e, o, args) },
 	}
@@ -56,7 +56,7 @@ func runScore(ctx context.Context, e *env, o scoreOptions, args []string) error 
 		return err
 	}
 	defer store.Close()
-	s, err := refit(ctx, e, store, pol)
+	s, err := loadScorer(ctx, e, store, pol)
 	if err != nil {
 		return err
 	}
@@ -73,11 +73,15 @@ func runScore(ctx context.Context, e *env, o scoreOptions, args []string) error 
 	}
 	xs := s.feat.Instances(reqs, func(int) int64 { return features.Now })
 	raw := s.model.ScoreTo(nil, xs)
+	evidence := make([]string, len(reqs))
+	inParts(len(reqs), func(k int) {
+		evidence[k] = strings.Join(s.evidence(s.model.Explain(xs[k], score.ReasonsPerScore).Reasons, reqs[k], lastUse), "; ")
+	})
 	header := []string{"request_id", "identity_id", "entitlement_id", "tier", "score", "raw_score", "evidence"}
 	err = writeCSVFile(o.Out, header, func(yield func([]string)) {
 		for k, r := range reqs {
 			yield([]string{r.ID, r.Identity, r.Entitlement, r.Tier, strconv.FormatFloat(pol.Probability(raw[k]), 'f', 4, 64),
-				strconv.FormatFloat(raw[k], 'f', 4, 64), strings.Join(s.evidence(s.model.Explain(xs[k], score.ReasonsPerScore).Reasons, r, lastUse), "; ")})
+				strconv.FormatFloat(raw[k], 'f', 4, 64), evidence[k]})
 		}
 	})
 	if err != nil {

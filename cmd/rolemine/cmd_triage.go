@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -51,7 +53,9 @@ func triageCommand() *command {
 review (a human decides, with evidence) or escalate. Nothing high or critical
 risk, privileged, conflicting with a separation-of-duties rule, outside the
 catalogue, or for an unknown or departed requester is ever auto-approved. The
-policy must be unexpired and built on this database, and tiers the circuit
+policy must be unexpired and built on this database; its model is the one
+evaluate stored with it in the database, refused if missing or if its SHA-256
+is not the policy's (nothing is refitted: run evaluate again). Tiers the circuit
 breaker suspended (rolemine outcomes) are not auto-approved. A share of
 auto-approvals (--qa-share, reproducible by --seed) is also sent to human
 quality review. Decisions are stored in the triage_decisions table, appended
@@ -98,7 +102,7 @@ func runTriage(ctx context.Context, e *env, o triageOptions, args []string) erro
 	if err := applySuspensions(ctx, e, store, pol); err != nil {
 		return err
 	}
-	scorer, err := refit(ctx, e, store, pol)
+	scorer, err := loadScorer(ctx, e, store, pol)
 	if err != nil {
 		return err
 	}
@@ -183,8 +187,8 @@ func applySuspensions(ctx context.Context, e *env, store *datasets.Store, pol *p
 	return rows.Err()
 }
 
-// scorer is the policy's model refitted on the policy's training data,
-// with the featurizer of the current data.
+// scorer is the policy's stored model with the featurizer of the current
+// data.
 type scorer struct {
 	model *model.Model
 	feat  *score.Featurizer
@@ -192,10 +196,13 @@ type scorer struct {
 	reqs  []score.Request // all requests known now, bound
 }
 
-// refit rebuilds the model the policy was learned with: the same decisions
-// (checked by hash), options and seed.
-func refit(ctx context.Context, e *env, store *datasets.Store, pol *policy.File) (*scorer, error) {
-	history, err := loadRequests(ctx, store, pol.Source.SnapshotID, pol.DefaultRisk)
+// loadScorer loads the model evaluate stored with the policy (refusing a
+// missing one, or one whose SHA-256 is not the policy's) and the
+// featurizer of the current data, which must give the signals the model
+// was fitted with. Nothing is refitted: a policy that cannot be applied
+// as it was learned is refused, and the way out is a new evaluate.
+func loadScorer(ctx context.Context, e *env, store *datasets.Store, pol *policy.File) (*scorer, error) {
+	m, err := loadPolicyModel(ctx, store, pol)
 	if err != nil {
 		return nil, err
 	}
@@ -203,22 +210,9 @@ func refit(ctx context.Context, e *env, store *datasets.Store, pol *policy.File)
 	if err != nil {
 		return nil, err
 	}
-	feat.Bind(history)
-	decided := score.Training(history, pol.MaxDecisions)
-	if h := policy.DataHash(decided); h != pol.Source.DataHash {
-		return nil, fmt.Errorf("%w: the decisions of snapshot %d no longer match the policy's training data (hash %s, policy %s); run rolemine evaluate again",
-			policy.ErrOtherSource, pol.Source.SnapshotID, h[:12], pol.Source.DataHash[:12])
-	}
-	opts := score.DefaultBacktestOptions.Model
-	if err := pol.CheckModel(opts); err != nil {
-		return nil, err
-	}
-	xs := feat.Instances(decided, func(k int) int64 { return score.AsOf(decided[k]) })
-	opts.NumericNames = feat.SignalNames()
-	var m *model.Model
-	err = e.run("fitting the model", func() (err error) { m, err = model.Fit(xs, opts, rand.NewPCG(pol.Seed, 11)); return err })
-	if err != nil {
-		return nil, err
+	if want, got := m.Options().NumericNames, feat.SignalNames(); !slices.Equal(want, got) {
+		return nil, fmt.Errorf("policy %s's model was fitted with the signals [%s], the current data give [%s] (assignments or roles loaded or removed since): run rolemine evaluate again",
+			pol.ID, strings.Join(want, ", "), strings.Join(got, ", "))
 	}
 	return &scorer{model: m, feat: feat, data: data, reqs: current}, nil
 }
@@ -237,7 +231,8 @@ func (s *scorer) triage(ctx context.Context, store *datasets.Store, pol *policy.
 	xs := s.feat.Instances(pending, func(int) int64 { return features.Now })
 	raw := s.model.ScoreTo(nil, xs)
 	out := make([]routed, len(pending))
-	for k, r := range pending {
+	inParts(len(pending), func(k int) {
+		r := pending[k]
 		x := facts(r)
 		x.Score, x.Prob = raw[k], pol.Probability(raw[k])
 		reasons := s.model.Explain(xs[k], score.ReasonsPerScore).Reasons
@@ -246,8 +241,32 @@ func (s *scorer) triage(ctx context.Context, store *datasets.Store, pol *policy.
 		out[k] = routed{ID: r.ID, Identity: r.Identity, Ent: r.Entitlement, App: r.Application, Route: d.Route,
 			Probability: x.Prob, Score: x.Score, Rule: d.Rule, Reason: d.Reason, Tier: r.Tier, PolicyID: pol.ID,
 			Evidence: s.evidence(reasons, r, lastUse)}
-	}
+	})
 	return out, nil
+}
+
+// inParts calls fn(k) for every k in [0, n), spreading parts of consecutive
+// k over GOMAXPROCS goroutines; fn must be safe for concurrent use (each k
+// writing only its own results). Explaining a score is the costly step of
+// triage and score, and the model and signals are safe for concurrent use.
+func inParts(n int, fn func(k int)) {
+	const part = 256
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for range min(runtime.GOMAXPROCS(0), (n+part-1)/part) {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(part)) - part
+				if lo >= n {
+					return
+				}
+				for k := lo; k < min(lo+part, n); k++ {
+					fn(k)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // conflictStrength is the least log-odds contribution, each way, of two

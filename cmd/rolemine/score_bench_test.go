@@ -43,7 +43,7 @@ func BenchmarkScorePairs(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer store.Close()
-	s, err := refit(ctx, &env{stdout: io.Discard, stderr: io.Discard}, store, pol)
+	s, err := loadScorer(ctx, &env{stdout: io.Discard, stderr: io.Discard}, store, pol)
 	if err != nil {
 		b.Fatal(err)
 	}

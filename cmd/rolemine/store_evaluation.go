@@ -8,6 +8,7 @@ import (
 
 	"rolemine/datasets"
 	"rolemine/eval"
+	"rolemine/eval/model"
 	"rolemine/eval/policy"
 	"rolemine/eval/score"
 )
@@ -211,4 +212,16 @@ func nullNaN(x float64) driver.Value {
 		return nil
 	}
 	return x
+}
+
+// storeModel writes the policy's model to policy_models, one row per
+// policy id, and deletes the models of policies expired when this one was
+// created: no triage can use them.
+func storeModel(tx *datasets.Tx, id int64, pol *policy.File, data []byte) error {
+	if err := tx.Exec("DELETE FROM policy_models WHERE policy_id = ? OR expires_at < ?", pol.ID, pol.CreatedAt); err != nil {
+		return err
+	}
+	return tx.Exec(`INSERT INTO policy_models (run_id, policy_id, model_sha256, format_version, bytes, expires_at, model)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		id, pol.ID, pol.ModelSHA256, int64(model.FormatVersion), int64(len(data)), pol.ExpiresAt, data)
 }

@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
+	"errors"
+	"fmt"
 	"strings"
 
 	"rolemine/datasets"
+	"rolemine/eval/model"
 	"rolemine/eval/policy"
 	"rolemine/eval/triage"
 )
@@ -55,4 +59,35 @@ func storeTriage(ctx context.Context, store *datasets.Store, run *datasets.Run, 
 		}
 		return appendLog(tx, entries)
 	})
+}
+
+// loadPolicyModel reads the model stored under the policy's id in
+// policy_models and checks it against the policy's reference
+// (policy.File.LoadModel). A missing model is refused naming the policy,
+// the model it references and the newest model the database holds.
+func loadPolicyModel(ctx context.Context, store *datasets.Store, pol *policy.File) (*model.Model, error) {
+	var data []byte
+	err := store.DB().QueryRowContext(ctx, "SELECT model FROM policy_models WHERE policy_id = ?", pol.ID).Scan(&data)
+	if err == nil {
+		return pol.LoadModel(data)
+	}
+	var exists bool
+	if qerr := store.DB().QueryRowContext(ctx, "SELECT count(*) > 0 FROM information_schema.tables WHERE table_name = 'policy_models'").Scan(&exists); qerr != nil {
+		return nil, qerr
+	}
+	if exists && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	newest := "it holds no stored model"
+	if exists {
+		var id, sum string
+		switch qerr := store.DB().QueryRowContext(ctx, "SELECT policy_id, model_sha256 FROM policy_models ORDER BY run_id DESC LIMIT 1").Scan(&id, &sum); {
+		case qerr == nil:
+			newest = fmt.Sprintf("the newest stored is policy %s's, SHA-256 %s", id, sum)
+		case !errors.Is(qerr, sql.ErrNoRows):
+			return nil, qerr
+		}
+	}
+	return nil, fmt.Errorf("policy %s references model %s, but database %s holds no model under that policy id (%s): run rolemine evaluate again",
+		pol.ID, pol.ModelSHA256, store.Path(), newest)
 }
