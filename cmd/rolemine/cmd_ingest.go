@@ -18,6 +18,7 @@ type ingestOptions struct {
 	Table          string
 	Format         string
 	Map            []string
+	MapFile        string
 	ApprovedValues []string
 	DeniedValues   []string
 	MaxErrors      int
@@ -28,7 +29,8 @@ func (o *ingestOptions) AddFlags(fs *pflag.FlagSet) {
 	dbFlag(fs, &o.DB)
 	fs.StringVar(&o.Table, "table", "", "canonical table to load FILEs into (default: from each file's name)")
 	fs.StringVar(&o.Format, "format", "", "file format: csv|tsv|parquet|jsonl|scim|pairs, or an export: entra|okta|scim (default: from the file name)")
-	fs.StringArrayVar(&o.Map, "map", nil, "take canonical column from a source column: canonical=source (repeatable)")
+	fs.StringArrayVar(&o.Map, "map", nil, "take canonical column from a source column: canonical=source (repeatable; overrides --map-file)")
+	fs.StringVar(&o.MapFile, "map-file", "", "read the table and column mapping of the FILEs from a mapping file (see the README)")
 	fs.StringSliceVar(&o.ApprovedValues, "approved-values", nil, "decision values meaning approved, e.g. 1")
 	fs.StringSliceVar(&o.DeniedValues, "denied-values", nil, "decision values meaning denied, e.g. 0")
 	fs.IntVar(&o.MaxErrors, "max-errors", datasets.DefaultIngestOptions.MaxErrors, "bad rows to set aside in the rejects table before the load fails")
@@ -48,16 +50,30 @@ naming file, line and column, unless --max-errors allows setting them aside.
 With --format entra, okta or scim, the DIRs and FILEs are one export of that
 platform's API (JSON pages, see the README): its users, groups, applications
 and memberships load together as identities, accounts, entitlements and
-assignments. Fields the canonical schema has no place for are reported.`,
+assignments. Fields the canonical schema has no place for are reported.
+
+--map-file names a mapping file written once per kind of source (an IGA's
+identity or entitlement export): lines 'table = identities' and
+'canonical_column = Source Column', comments with #, and for requests
+'approved-values = V,…' and 'denied-values = V,…'. --table, --map,
+--approved-values and --denied-values override its settings, each override
+reported on stderr.`,
 		flags: func() *pflag.FlagSet { fs := newFlagSet("ingest"); o = ingestOptions{}; o.AddFlags(fs); return fs },
 		run:   func(ctx context.Context, e *env, args []string) error { return runIngest(ctx, e, o, args) },
 	}
 }
 
 func runIngest(ctx context.Context, e *env, o ingestOptions, args []string) error {
-	sources, err := o.sources(args)
+	m, notes, err := o.mapping()
 	if err != nil {
 		return err
+	}
+	sources, err := o.sources(args, m)
+	if err != nil {
+		return err
+	}
+	for _, n := range notes {
+		e.logf("note: %s", n)
 	}
 	store, err := datasets.Open(ctx, o.DB)
 	if err != nil {
@@ -72,14 +88,44 @@ func runIngest(ctx context.Context, e *env, o ingestOptions, args []string) erro
 		return err
 	})
 	if err != nil {
-		return err
+		return m.Explain(err)
 	}
 	printIngestReport(e, rep)
 	return nil
 }
 
-// sources turns the positional arguments into load sources.
-func (o ingestOptions) sources(args []string) ([]datasets.Source, error) {
+// mapping merges the mapping file, if any, with the flags that override
+// it, and returns notes naming each override.
+func (o ingestOptions) mapping() (datasets.Mapping, []string, error) {
+	flags := datasets.Mapping{Table: o.Table, ApprovedValues: o.ApprovedValues, DeniedValues: o.DeniedValues}
+	for _, m := range o.Map {
+		canon, src, ok := strings.Cut(m, "=")
+		canon, src = strings.ToLower(strings.TrimSpace(canon)), strings.TrimSpace(src)
+		if !ok || canon == "" || src == "" {
+			return datasets.Mapping{}, nil, usagef("ingest: --map %q: want canonical=source", m)
+		}
+		if flags.Columns == nil {
+			flags.Columns = map[string]string{}
+		}
+		flags.Columns[canon] = src
+	}
+	if o.MapFile == "" {
+		if err := flags.Check(); err != nil {
+			return datasets.Mapping{}, nil, usageError{"ingest: " + err.Error()}
+		}
+		return flags, nil, nil
+	}
+	file, err := datasets.ReadMappingFile(o.MapFile)
+	if err != nil {
+		return datasets.Mapping{}, nil, err
+	}
+	m, notes := file.Override(flags)
+	return m, notes, m.Check()
+}
+
+// sources turns the positional arguments into load sources, each loaded
+// with mapping m.
+func (o ingestOptions) sources(args []string, m datasets.Mapping) ([]datasets.Source, error) {
 	if len(args) == 0 {
 		return nil, usagef("ingest: give a directory of canonical files or FILEs to load")
 	}
@@ -87,21 +133,14 @@ func (o ingestOptions) sources(args []string) ([]datasets.Source, error) {
 	if err != nil {
 		return nil, usageError{err.Error()}
 	}
-	mapping := map[string]string{}
-	for _, m := range o.Map {
-		canon, src, ok := strings.Cut(m, "=")
-		if !ok || canon == "" || src == "" {
-			return nil, usagef("ingest: --map %q: want canonical=source", m)
-		}
-		mapping[strings.ToLower(strings.TrimSpace(canon))] = src
-	}
+	mapped := o.Table != "" || o.MapFile != "" || len(o.Map) > 0 || len(o.ApprovedValues) > 0 || len(o.DeniedValues) > 0
 	if format.IsExport() {
-		if o.Table != "" || len(mapping) > 0 {
-			return nil, usagef("ingest: --format %s reads a whole export: --table and --map do not apply", format)
+		if mapped {
+			return nil, usagef("ingest: --format %s reads a whole export: --table, --map, --map-file and the value flags do not apply", format)
 		}
 		return datasets.ExportSources(args, format)
 	}
-	if len(args) == 1 && o.Table == "" && format == datasets.FormatAuto {
+	if len(args) == 1 && !mapped && format == datasets.FormatAuto {
 		if fi, err := os.Stat(args[0]); err == nil && fi.IsDir() {
 			return datasets.SourcesInDir(args[0])
 		}
@@ -111,10 +150,9 @@ func (o ingestOptions) sources(args []string) ([]datasets.Source, error) {
 		if fi, err := os.Stat(a); err != nil {
 			return nil, err
 		} else if fi.IsDir() {
-			return nil, usagef("ingest: %s is a directory: load a directory alone, without --table or --format", a)
+			return nil, usagef("ingest: %s is a directory: load a directory alone, without --table, --format, --map or --map-file", a)
 		}
-		sources = append(sources, datasets.Source{Path: a, Table: o.Table, Format: format, Map: mapping,
-			ApprovedValues: o.ApprovedValues, DeniedValues: o.DeniedValues})
+		sources = append(sources, m.Source(a, format))
 	}
 	return sources, nil
 }
