@@ -28,7 +28,12 @@ type Decision struct {
 	Rule        string    `json:"rule"`
 	Reason      string    `json:"reason"`
 	PolicyID    string    `json:"policy_id"`
-	Evidence    string    `json:"evidence"` // the reviewer's evidence, items separated by "; "
+	// Evidence is the reviewer's evidence as triage stored it: its items
+	// joined by "; ". It stays one string: the items quote source data
+	// (peer group values, entitlement and application names) that may
+	// themselves contain "; ", so splitting the stored text could cut an
+	// item in two. An array needs triage_decisions to store the items.
+	Evidence string `json:"evidence"`
 }
 
 // Request is the access request a decision is about.
