@@ -188,16 +188,33 @@ func safeName(id string) string {
 // RoleCSVHeader is the header of the role-import CSV, one row per role and
 // application (see the README for each field):
 //
-//   - role_id: rolemine's id (R0001), stable across mine runs;
+//   - role_id: rolemine's id (R0001), stable across mine runs. Use it as
+//     the role's unique programmatic name (IdentityIQ's Name, midPoint's
+//     name): it has no quotes or commas, which IdentityIQ's Name forbids.
 //   - name: the role's name ("<role id> <name>", as the SCIM displayName);
-//   - description: kind, members, rule and its precision and recall, in words;
-//   - application: the application of the row's entitlements;
-//   - entitlements: that application's entitlement ids, separated by "|";
-//   - entitlement_names: their names, in the same order;
+//     for IdentityIQ's Display Name and midPoint's displayName. The name
+//     part comes from attribute values and may contain commas.
+//   - description: kind, members, rule and its precision and recall, in
+//     words (IdentityIQ Description, midPoint description).
+//   - application: the application of the row's entitlements (in
+//     IdentityIQ, the application of the role's entitlement profile).
+//   - entitlements: that application's entitlement ids, separated by "|"
+//     (IdentityIQ's batch requests also separate multiple values by "|");
+//     the entitlement values of the profile or of midPoint inducements.
+//   - entitlement_names: their names, in the same order.
 //   - membership_rule: the attribute rule ("department = Finance AND
-//     title = AP Clerk"), empty when the role has none;
-//   - members: the number of identities holding the role;
-//   - kind: birthright-candidate, business, technical or partial.
+//     title = AP Clerk"), empty when the role has none; the assignment
+//     rule to write in the product's own rule language.
+//   - members: the number of identities holding the role.
+//   - kind: birthright-candidate, business, technical or partial (a hint
+//     for IdentityIQ's Type, whose values each deployment defines).
+//
+// Neither product documents a fixed CSV header for importing roles (see
+// doc.go), so the header is rolemine's own, one column per field above;
+// the import maps columns to role fields. What neither this CSV nor the
+// canonical schema carries is the account attribute that holds an
+// entitlement (memberOf, groups, …), which an IdentityIQ entitlement
+// profile names beside the application and value.
 var RoleCSVHeader = []string{"role_id", "name", "description", "application", "entitlements", "entitlement_names", "membership_rule", "members", "kind"}
 
 // WriteRoleCSV writes dir/roles.csv (RoleCSVHeader) and
