@@ -145,11 +145,9 @@ func (p *progress) finish() {
 	}
 }
 
-// run runs fn as one step of unknown length.
+// run runs fn as one step that does not report its progress.
 func (e *env) run(description string, fn func() error) error {
-	p := e.start(description, -1)
-	defer p.finish()
-	return fn()
+	return e.step(description, func(*progress) error { return fn() })
 }
 
 // step runs fn as one step that reports its progress to p.
