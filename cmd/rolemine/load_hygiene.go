@@ -60,6 +60,9 @@ func loadHygieneData(ctx context.Context, store *datasets.Store, l hygieneLoad) 
 	if err != nil {
 		return nil, err
 	}
+	if err := reserveLarge(ctx, store, d); err != nil {
+		return nil, err
+	}
 	// Two streams of independent reads (hygiene.Data allows it): the
 	// assignments with the small tables that add warnings, in their
 	// order, and the certifications, accounts and requests.
@@ -71,7 +74,8 @@ func loadHygieneData(ctx context.Context, store *datasets.Store, l hygieneLoad) 
 	go func() {
 		defer wg.Done()
 		errs[0] = func() error {
-			if err := read(`SELECT identity_id, entitlement_id, granted_at, source, last_used_at FROM current_assignments`, d.ReadAssignments); err != nil {
+			if err := read(`SELECT identity_id, entitlement_id, granted_at, source, last_used_at FROM current_assignments
+				ORDER BY identity_id, entitlement_id`, d.ReadAssignments); err != nil {
 				return err
 			}
 			if err := read(`SELECT rule_id, entitlement_a, entitlement_b, severity FROM current_sod_rules ORDER BY rule_id`, d.ReadSoDRules); err != nil {
@@ -137,6 +141,22 @@ func loadHygieneData(ctx context.Context, store *datasets.Store, l hygieneLoad) 
 	}
 	d.Prepare()
 	return d, nil
+}
+
+// reserveLarge sizes the large tables of d from their row counts, so that
+// each is allocated once. The assignments are read sorted by identity and
+// entitlement, the order of the indices of d, so that Prepare sorts them
+// in place instead of into a second copy.
+func reserveLarge(ctx context.Context, store *datasets.Store, d *hygiene.Data) error {
+	var n hygiene.Sizes
+	err := store.DB().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM current_assignments),
+		(SELECT count(*) FROM current_certifications), (SELECT count(*) FROM current_accounts)`).Scan(
+		&n.Assignments, &n.Certifications, &n.Accounts)
+	if err != nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	d.Reserve(n)
+	return nil
 }
 
 // implicitWarnings reports the identities and entitlements known only from

@@ -265,6 +265,20 @@ func (d *Data) noteTime(t int64) {
 // AsOf, so that results on given data never depend on the wall clock.
 func (d *Data) Newest() int64 { return d.newest.Load() }
 
+// Sizes are row counts of the large tables, for Reserve.
+type Sizes struct{ Assignments, Certifications, Accounts int }
+
+// Reserve makes room for n more rows of each large table, so that a loader
+// that knows the row counts allocates each table once: growing a table of
+// millions of rows by appending holds it up to twice over while it is
+// copied, and leaves up to a quarter of it unused.
+func (d *Data) Reserve(n Sizes) {
+	d.checkOpen()
+	d.Assignments = slices.Grow(d.Assignments, n.Assignments)
+	d.Certifications = slices.Grow(d.Certifications, n.Certifications)
+	d.Accounts = slices.Grow(d.Accounts, n.Accounts)
+}
+
 // AddAssignment appends an assignment given by ids; an unknown id skips the
 // row and is counted in a warning.
 func (d *Data) AddAssignment(identity, entitlement string, granted, lastUsed int64, src Source) {
@@ -442,45 +456,64 @@ func (d *Data) Prepare() {
 	d.buildColumns()
 }
 
-// sortAssignments counting-sorts assignments by identity, sorts each
-// identity's by entitlement and drops repeated cells.
+// sortAssignments sorts the assignments by identity, then entitlement, and
+// drops repeated cells. Assignments that already come in that order (a
+// loader that reads them sorted, WithAssignments) are compacted in place;
+// others are counting-sorted by identity into one new slice first.
 func (d *Data) sortAssignments() {
-	n := len(d.Identities)
+	asg := d.Assignments
+	if !slices.IsSortedFunc(asg, compareCells) {
+		asg = sortByCell(asg, len(d.Identities))
+	}
+	ptr := make([]int32, len(d.Identities)+1)
+	w, dups := 0, 0
+	for k := range asg {
+		if k > 0 && compareCells(asg[k], asg[k-1]) == 0 {
+			dups++
+			continue
+		}
+		asg[w] = asg[k]
+		ptr[asg[w].Identity+1]++
+		w++
+	}
+	for i := range d.Identities {
+		ptr[i+1] += ptr[i]
+	}
+	if dups > 0 {
+		d.Warnings = append(d.Warnings, fmt.Sprintf("assignments: %d repeated (identity, entitlement) rows collapsed", dups))
+	}
+	d.Assignments, d.rowPtr = asg[:w:w], ptr
+}
+
+// compareCells orders assignments by identity, then entitlement.
+func compareCells(a, b Assignment) int {
+	return cmp.Or(cmp.Compare(a.Identity, b.Identity), cmp.Compare(a.Entitlement, b.Entitlement))
+}
+
+// sortByCell returns asg sorted by compareCells in a new slice: a
+// counting sort by identity (n identities), then each identity's
+// assignments by entitlement.
+func sortByCell(asg []Assignment, n int) []Assignment {
 	ptr := make([]int32, n+1)
-	for _, a := range d.Assignments {
+	for _, a := range asg {
 		ptr[a.Identity+1]++
 	}
 	for i := 0; i < n; i++ {
 		ptr[i+1] += ptr[i]
 	}
-	sorted := make([]Assignment, len(d.Assignments))
+	sorted := make([]Assignment, len(asg))
 	next := slices.Clone(ptr[:n])
-	for _, a := range d.Assignments {
+	for _, a := range asg {
 		sorted[next[a.Identity]] = a
 		next[a.Identity]++
 	}
-	w, dups := 0, 0
 	for i := 0; i < n; i++ {
 		seg := sorted[ptr[i]:ptr[i+1]]
-		byEntitlement := func(a, b Assignment) int { return cmp.Compare(a.Entitlement, b.Entitlement) }
-		if !slices.IsSortedFunc(seg, byEntitlement) { // often already sorted (WithAssignments)
-			slices.SortFunc(seg, byEntitlement)
-		}
-		ptr[i] = int32(w)
-		for k := range seg {
-			if k > 0 && seg[k].Entitlement == seg[k-1].Entitlement {
-				dups++
-				continue
-			}
-			sorted[w] = seg[k]
-			w++
+		if !slices.IsSortedFunc(seg, compareCells) {
+			slices.SortFunc(seg, compareCells)
 		}
 	}
-	ptr[n] = int32(w)
-	if dups > 0 {
-		d.Warnings = append(d.Warnings, fmt.Sprintf("assignments: %d repeated (identity, entitlement) rows collapsed", dups))
-	}
-	d.Assignments, d.rowPtr = sorted[:w:w], ptr
+	return sorted
 }
 
 func (d *Data) buildColumns() {

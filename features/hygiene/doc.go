@@ -11,8 +11,10 @@
 // Data holds the current tables (package schema) with ids resolved to
 // dense indices. Fill it with NewData and the Add methods, or stream Arrow
 // record batches into it with the Read methods, then call Prepare once:
-// it sorts the assignments by identity and entitlement and builds the
-// indices the checks use. References to unknown ids are skipped and
+// it sorts the assignments by identity and entitlement (in place when they
+// were added in that order, as rolemine reads them) and builds the indices
+// the checks use. A loader that knows the row counts calls Reserve first,
+// so that each large table is allocated once. References to unknown ids are skipped and
 // counted in Data.Warnings, never silently dropped. Times are Unix
 // seconds; zero means missing. Data.AsOf is "now" for every age: the
 // caller sets it (rolemine takes the newest timestamp in the data,
