@@ -121,28 +121,14 @@ func runReview(ctx context.Context, e *env, o reviewOptions, args []string) erro
 		camp.Warnings = append(camp.Warnings, rep.Warnings...)
 		return nil
 	})
-	// The packets, which do not depend on the replay, are written while it
-	// ends and while the items are stored; the run is committed only once
-	// every file is written. Only the writer touches camp.Warnings until
-	// it is done.
-	written := writeInBackground(func() error {
-		if err := camp.WritePackets(o.Out); err != nil {
-			return err
-		}
-		<-replayed
-		if replay != nil && len(replay.Campaigns) == 0 {
-			camp.Warnings = append(camp.Warnings, "no past certification decisions: the suggestions could not be measured")
-		}
-		return camp.WriteSummary(o.Out, replay)
-	})
 	<-replayed
+	if replay != nil && len(replay.Campaigns) == 0 {
+		camp.Warnings = append(camp.Warnings, "no past certification decisions: the suggestions could not be measured")
+	}
 	params := e.parameters()
 	params["as_of"] = formatAsOf(d.AsOf) // the reference time the packets used
 	run := &datasets.Run{Command: "review", SnapshotID: snapshot, StartedAt: start, Parameters: params}
-	err = e.run("writing and storing", func() error { return storeReview(ctx, store, run, camp, replay, written) })
-	if werr := written(); werr != nil {
-		return werr
-	}
+	err = e.run("writing and storing", func() error { return storeReview(ctx, store, run, camp, replay, o.Out) })
 	if err != nil {
 		return err
 	}
@@ -190,11 +176,11 @@ func precisionBound(k, n int) string {
 }
 
 // storeReview records the run, every item's suggestion and the replay
-// metrics in one transaction.
-// written is called last, inside the transaction: an error from it rolls
-// the run back.
-func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, c *review.Campaign, r *review.Replay, written func() error) error {
-	d := c.Data
+// metrics in one transaction, and writes the packets and the summary into
+// dir: each packet's items are stored as its files are written, so that
+// no more than a few packets' items are held at once. The run is committed
+// only once every file is written; an error rolls it back.
+func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, c *review.Campaign, r *review.Replay, dir string) error {
 	summary := map[string]any{"totals": c.Totals}
 	if r != nil {
 		summary["replay"] = r.Overall
@@ -204,39 +190,7 @@ func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, 
 			return err
 		}
 		err := tx.Append("review_items", func(add func(...driver.Value) error) error {
-			// Values are boxed once per identity, entitlement and word,
-			// and the row is reused: millions of rows.
-			ids, ents := make([]driver.Value, len(d.Identities)), make([]driver.Value, len(d.Entitlements))
-			words := boxes{}
-			row := make([]driver.Value, 8)
-			row[0] = run.ID
-			for _, p := range c.Packets {
-				row[1] = nil
-				if p.Reviewer != review.Unassigned {
-					row[1] = p.Reviewer
-				}
-				for k := range p.Items {
-					it := &p.Items[k]
-					if ids[it.Identity] == nil {
-						ids[it.Identity] = d.Identities[it.Identity].ID
-					}
-					if ents[it.Entitlement] == nil {
-						ents[it.Entitlement] = d.Entitlements[it.Entitlement].ID
-					}
-					row[2], row[3], row[4], row[6] = ids[it.Identity], ents[it.Entitlement], words.box(it.Suggestion), words.box(it.Group)
-					row[5], row[7] = nil, nil
-					if it.Suggestion != review.Decide {
-						row[5] = it.Confidence
-					}
-					if it.Lean != "" {
-						row[7] = words.box(it.Lean)
-					}
-					if err := add(row...); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
+			return c.WritePackets(dir, itemRows(run.ID, c.Data, add))
 		})
 		if err != nil {
 			return err
@@ -263,6 +217,43 @@ func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, 
 		if err != nil {
 			return err
 		}
-		return written()
+		return c.WriteSummary(dir, r)
 	})
+}
+
+// itemRows returns a review.Campaign.WritePackets callback that appends
+// the review_items rows of run to add. Values are boxed once per
+// identity, entitlement and word, and the row is reused: millions of rows.
+func itemRows(run int64, d *hygiene.Data, add func(...driver.Value) error) func(*review.Packet, []review.Item) error {
+	ids, ents := make([]driver.Value, len(d.Identities)), make([]driver.Value, len(d.Entitlements))
+	words := boxes{}
+	row := make([]driver.Value, 8)
+	row[0] = run
+	return func(p *review.Packet, items []review.Item) error {
+		row[1] = nil
+		if p.Reviewer != review.Unassigned {
+			row[1] = p.Reviewer
+		}
+		for k := range items {
+			it := &items[k]
+			if ids[it.Identity] == nil {
+				ids[it.Identity] = d.Identities[it.Identity].ID
+			}
+			if ents[it.Entitlement] == nil {
+				ents[it.Entitlement] = d.Entitlements[it.Entitlement].ID
+			}
+			row[2], row[3], row[4], row[6] = ids[it.Identity], ents[it.Entitlement], words.box(it.Suggestion), words.box(it.Group)
+			row[5], row[7] = nil, nil
+			if it.Suggestion != review.Decide {
+				row[5] = it.Confidence
+			}
+			if it.Lean != "" {
+				row[7] = words.box(it.Lean)
+			}
+			if err := add(row...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }

@@ -36,8 +36,13 @@
 //
 // # Output
 //
-// WriteDir writes one self-contained HTML page and one CSV per reviewer,
-// plus summary.csv, summary.html and summary.json. Pages are embedded
+// A Campaign keeps, per packet, only the indices of its assignments and
+// its counts; Items builds a packet's items when they are needed.
+// WritePackets streams the packets: a few at a time, their items are built
+// and rendered on GOMAXPROCS goroutines and handed, in packet order, to a
+// callback (rolemine stores them), so that memory does not grow with the
+// campaign. WriteDir writes one self-contained HTML page and one CSV per
+// reviewer, plus summary.csv, summary.html and summary.json. Pages are embedded
 // html/templates with inline styles; the item rows, written in bulk,
 // pass every value through html/template's escaper (template.HTMLEscape)
 // and put values only in element text and quoted class names.

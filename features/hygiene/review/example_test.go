@@ -31,7 +31,7 @@ func ExamplePrepare() {
 	c := review.Prepare(d, nil, review.DefaultOptions)
 	for _, p := range c.Packets {
 		fmt.Printf("packet of %s: %v\n", p.Reviewer, p.Counts)
-		for _, it := range p.Items[:4] {
+		for _, it := range c.Items(p)[:4] {
 			x := c.Explain(&it)
 			fmt.Printf("  %s %s: %s %.2f (%s)\n", d.Identities[it.Identity].ID, d.Entitlements[it.Entitlement].ID,
 				it.Suggestion, it.Confidence, x.Reason)

@@ -83,12 +83,12 @@ type section struct {
 // (template.HTMLEscape) and puts values only in element text and quoted
 // class names, so they need no other context.
 func (c *Campaign) WritePacketHTML(w io.Writer, p *Packet) error {
-	return c.writePacketHTML(w, p, c.views(p))
+	return c.writePacketHTML(w, p, c.views(p.Reviewer, c.Items(p)))
 }
 
 func (c *Campaign) writePacketHTML(w io.Writer, p *Packet, views []itemView) error {
 	pv := packetView{Reviewer: reviewerText(p), Name: p.Name, AsOf: day(c.AsOf), Prepared: c.preparedDay(), By: c.Options.By,
-		Total: len(p.Items), Counts: countsOf(p.Counts), Notes: p.Notes}
+		Total: len(views), Counts: countsOf(p.Counts), Notes: p.Notes}
 	var b strings.Builder
 	for _, g := range []struct {
 		group string
@@ -203,10 +203,11 @@ func routineRows(b *strings.Builder, views []itemView) {
 	}
 }
 
-func (c *Campaign) views(p *Packet) []itemView {
-	views := make([]itemView, len(p.Items))
-	for k := range p.Items {
-		views[k] = c.itemView(p.Reviewer, &p.Items[k])
+// views returns the items of reviewer's packet as shown.
+func (c *Campaign) views(reviewer string, items []Item) []itemView {
+	views := make([]itemView, len(items))
+	for k := range items {
+		views[k] = c.itemView(reviewer, &items[k])
 	}
 	return views
 }
@@ -226,7 +227,7 @@ var PacketHeader = []string{"reviewer_id", "identity_id", "identity_name", "enti
 // WritePacketCSV writes p's items, in review order, with an empty decision
 // column for the reviewer.
 func (c *Campaign) WritePacketCSV(w io.Writer, p *Packet) error {
-	return writePacketCSV(w, c.views(p))
+	return writePacketCSV(w, c.views(p.Reviewer, c.Items(p)))
 }
 
 func writePacketCSV(w io.Writer, views []itemView) error {
@@ -303,7 +304,7 @@ func (c *Campaign) Summary(replay *Replay) *Summary {
 	}
 	for _, p := range c.Packets {
 		name := FileName(p)
-		s.Packets = append(s.Packets, PacketRow{Reviewer: p.Reviewer, Name: p.Name, Items: len(p.Items),
+		s.Packets = append(s.Packets, PacketRow{Reviewer: p.Reviewer, Name: p.Name, Items: p.Len(),
 			Decide: p.Counts[GroupDecide], Revoke: p.Counts[GroupRevoke], Keep: p.Counts[GroupKeep],
 			Routine: p.Counts[GroupRoutine], HTML: name + ".html", CSV: name + ".csv"})
 	}
@@ -314,19 +315,103 @@ func (c *Campaign) Summary(replay *Replay) *Summary {
 // summary.csv, summary.html and summary.json: WritePackets then
 // WriteSummary.
 func (c *Campaign) WriteDir(dir string, replay *Replay) error {
-	if err := c.WritePackets(dir); err != nil {
+	if err := c.WritePackets(dir, nil); err != nil {
 		return err
 	}
 	return c.WriteSummary(dir, replay)
 }
 
 // WritePackets writes every packet as HTML and CSV into dir (FileName plus
-// .html and .csv), creating dir, rendering on GOMAXPROCS goroutines.
-func (c *Campaign) WritePackets(dir string) error {
+// .html and .csv), creating dir. The packets' items are built and rendered
+// on GOMAXPROCS goroutines, a few packets at a time, so that memory does
+// not grow with the campaign. When done is not nil, it is called on the
+// calling goroutine with each packet, in packet order, and its items in
+// review order, once the packet's files are written; the items are not
+// kept after it returns. An error from done or from writing stops the
+// writing and is returned.
+func (c *Campaign) WritePackets(dir string, done func(p *Packet, items []Item) error) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	return c.writePackets(dir)
+	return c.streamPackets(func(p *Packet, items []Item) error {
+		name := filepath.Join(dir, FileName(p))
+		views := c.views(p.Reviewer, items)
+		if err := writeFile(name+".html", func(w io.Writer) error { return c.writePacketHTML(w, p, views) }); err != nil {
+			return err
+		}
+		return writeFile(name+".csv", func(w io.Writer) error { return writePacketCSV(w, views) })
+	}, done)
+}
+
+// packetsAhead is how many packets per goroutine streamPackets builds
+// ahead of the one it hands to done.
+const packetsAhead = 2
+
+// streamPackets builds the items of every packet and calls write with them
+// on GOMAXPROCS goroutines, then done (when not nil) on the calling
+// goroutine, in packet order. At most (packetsAhead+1)·GOMAXPROCS packets'
+// items are held at once. The first error stops the stream; packets being
+// written then are finished, and no more are started.
+func (c *Campaign) streamPackets(write, done func(*Packet, []Item) error) error {
+	type result struct {
+		p     *Packet
+		items []Item
+		err   error
+	}
+	type job struct {
+		p    *Packet
+		slot chan result
+	}
+	workers := runtime.GOMAXPROCS(0)
+	jobs := make(chan job)
+	order := make(chan chan result, packetsAhead*workers) // one slot per packet, in packet order
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				items := c.Items(j.p)
+				j.slot <- result{j.p, items, write(j.p, items)}
+			}
+		}()
+	}
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		for _, p := range c.Packets {
+			slot := make(chan result, 1) // a worker never waits for done
+			select {
+			case order <- slot:
+			case <-stop:
+				return
+			}
+			select {
+			case jobs <- job{p, slot}:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	var err error
+	for slot := range order {
+		r := <-slot
+		err = r.err
+		if err == nil && done != nil {
+			err = done(r.p, r.items)
+		}
+		if err != nil {
+			break
+		}
+	}
+	if err != nil {
+		close(stop)
+		for range order { // slots whose job may never have been sent
+		}
+	}
+	wg.Wait()
+	return err
 }
 
 // WriteSummary writes summary.csv, summary.html and summary.json into dir,
@@ -373,49 +458,6 @@ func writeFile(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return f.Close()
-}
-
-func (c *Campaign) writePackets(dir string) error {
-	jobs := make(chan *Packet)
-	errs := make(chan error, 1)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for p := range jobs {
-				name := filepath.Join(dir, FileName(p))
-				views := c.views(p)
-				err := writeFile(name+".html", func(w io.Writer) error { return c.writePacketHTML(w, p, views) })
-				if err == nil {
-					err = writeFile(name+".csv", func(w io.Writer) error { return writePacketCSV(w, views) })
-				}
-				if err != nil {
-					select {
-					case errs <- err:
-					default:
-					}
-				}
-			}
-		}()
-	}
-	for _, p := range c.Packets {
-		select {
-		case err := <-errs:
-			close(jobs)
-			wg.Wait()
-			return err
-		case jobs <- p:
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	select {
-	case err := <-errs:
-		return err
-	default:
-		return nil
-	}
 }
 
 func (s *Summary) writeCSV(w io.Writer) error {

@@ -189,24 +189,42 @@ func sortedTiers(m map[string]*Score) []Score {
 // accessAt rebuilds the assignments held at time t: current ones granted
 // before t (or at an unknown time), the items certified at the campaign
 // and approved requests open at t. Sources and use are cleared (not known
-// as of t) and mined roles dropped.
+// as of t) and mined roles dropped. The rebuilt assignments are merged in
+// the order of d's, so that the copy is sorted in place; of repeated
+// cells, the current assignment is kept.
 func accessAt(d *hygiene.Data, t int64, certs []int32) *hygiene.Data {
-	asg := make([]hygiene.Assignment, 0, len(d.Assignments)+len(certs))
-	for _, a := range d.Assignments {
-		if a.Granted == 0 || a.Granted < t {
-			asg = append(asg, hygiene.Assignment{Identity: a.Identity, Entitlement: a.Entitlement, Granted: a.Granted})
-		}
-	}
+	var extra []hygiene.Assignment
 	for _, k := range certs {
 		c := &d.Certifications[k]
-		asg = append(asg, hygiene.Assignment{Identity: c.Identity, Entitlement: c.Entitlement})
+		extra = append(extra, hygiene.Assignment{Identity: c.Identity, Entitlement: c.Entitlement})
 	}
 	for _, r := range d.Requests {
 		if r.Decision == "approved" && r.Decided != 0 && r.Decided < t && (r.Revoked == 0 || r.Revoked > t) {
-			asg = append(asg, hygiene.Assignment{Identity: r.Identity, Entitlement: r.Entitlement, Granted: r.Decided})
+			extra = append(extra, hygiene.Assignment{Identity: r.Identity, Entitlement: r.Entitlement, Granted: r.Decided})
 		}
 	}
+	slices.SortStableFunc(extra, compareCells)
+	asg := make([]hygiene.Assignment, 0, len(d.Assignments)+len(extra))
+	x := 0
+	for _, a := range d.Assignments {
+		if a.Granted != 0 && a.Granted >= t {
+			continue
+		}
+		a = hygiene.Assignment{Identity: a.Identity, Entitlement: a.Entitlement, Granted: a.Granted}
+		for x < len(extra) && compareCells(extra[x], a) < 0 {
+			asg = append(asg, extra[x])
+			x++
+		}
+		asg = append(asg, a)
+	}
+	asg = append(asg, extra[x:]...)
 	dd := d.WithAssignments(asg)
 	dd.Roles = nil
 	return dd
+}
+
+// compareCells orders assignments by identity, then entitlement: the
+// order of prepared Data.
+func compareCells(a, b hygiene.Assignment) int {
+	return cmp.Or(cmp.Compare(a.Identity, b.Identity), cmp.Compare(a.Entitlement, b.Entitlement))
 }

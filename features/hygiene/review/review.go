@@ -3,7 +3,10 @@ package review
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"rolemine/features/hygiene"
 )
@@ -82,14 +85,21 @@ type Item struct {
 	rule           rule // which rule gave the suggestion, for the reason
 }
 
-// Packet is what one reviewer certifies.
+// Packet is what one reviewer certifies. Its items are not kept:
+// Campaign.Items builds them when they are needed, so that a campaign over
+// millions of assignments holds one int32 per item.
 type Packet struct {
 	Reviewer string // identity id, or Unassigned
 	Name     string
-	Notes    []string // e.g. items routed past a manager who has left
-	Items    []Item   // in review order
-	Counts   map[string]int
+	Notes    []string       // e.g. items routed past a manager who has left
+	Counts   map[string]int // items per group
+	// assignments are the indices into the Data's assignments of the
+	// items, ascending.
+	assignments []int32
 }
+
+// Len returns the number of items of p.
+func (p *Packet) Len() int { return len(p.assignments) }
 
 // Campaign is a prepared certification campaign: one packet per reviewer,
 // in reviewer order (Unassigned last).
@@ -109,11 +119,13 @@ type Campaign struct {
 }
 
 // Prepare builds the campaign for every current assignment of d (birthright
-// access only with IncludeBirthright). rep supplies the hygiene evidence
-// (duplicate pairs, dormant accounts, non-humans without an owner, peers)
-// and may be nil; only its duplicate-identity, dormant-account and
-// nonhuman-owner checks are used. d must be prepared and d.AsOf set. Bad
-// options panic.
+// access only with IncludeBirthright): it routes each item to its reviewer
+// and counts the items of each group; Items builds a packet's items. rep
+// supplies the hygiene evidence (duplicate pairs, dormant accounts,
+// non-humans without an owner, peers) and may be nil; only its
+// duplicate-identity, dormant-account and nonhuman-owner checks are used.
+// d must be prepared and d.AsOf set, and neither d nor rep may change
+// while the campaign is used. Bad options panic.
 func Prepare(d *hygiene.Data, rep *hygiene.Report, opts Options) *Campaign {
 	checkOptions(opts)
 	if d.AsOf == 0 {
@@ -132,57 +144,45 @@ func Prepare(d *hygiene.Data, rep *hygiene.Report, opts Options) *Campaign {
 		v.attachFindings(rep)
 		c.Duplicates = rep.Duplicates
 	}
-	// Route every item first, so that each packet's items are allocated
-	// once at their final size (millions of items).
+	c.route()
+	c.countGroups()
+	c.Totals["reviewers"] = len(c.Packets)
+	for _, p := range c.Packets {
+		if p.Reviewer == Unassigned {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("%d items have no reviewer (no active manager, owner or entitlement owner): see the unassigned packet", p.Len()))
+		}
+	}
+	return c
+}
+
+// route makes the packets: every item under its reviewer, packets in
+// reviewer order (Unassigned last).
+func (c *Campaign) route() {
+	d := c.Data
 	byReviewer := map[string]*Packet{}
-	index := map[string]int32{} // reviewer → packets
-	var packets []*Packet
-	route := newRouter(d, opts.By)
-	packetOf := make([]int32, len(d.Assignments)) // index into packets, -1 when not reviewed
-	sizes := []int{}
+	route := newRouter(d, c.Options.By)
 	for a := range d.Assignments {
 		as := &d.Assignments[a]
-		packetOf[a] = -1
-		if as.Source == hygiene.SourceBirthright && !opts.IncludeBirthright {
+		if as.Source == hygiene.SourceBirthright && !c.Options.IncludeBirthright {
 			continue
 		}
 		reviewer, note := route.reviewer(as.Identity, as.Entitlement)
-		k, ok := index[reviewer]
-		if !ok {
-			p := &Packet{Reviewer: reviewer, Counts: map[string]int{}}
+		p := byReviewer[reviewer]
+		if p == nil {
+			p = &Packet{Reviewer: reviewer, Counts: map[string]int{}}
 			if i, ok := d.IdentityIndex(reviewer); ok {
 				p.Name = d.Identities[i].Name
 			}
 			byReviewer[reviewer] = p
-			k = int32(len(packets))
-			index[reviewer] = k
-			packets = append(packets, p)
-			sizes = append(sizes, 0)
+			c.Packets = append(c.Packets, p)
 		}
-		if p := packets[k]; note != "" && !slices.Contains(p.Notes, note) {
+		if note != "" && !slices.Contains(p.Notes, note) {
 			p.Notes = append(p.Notes, note)
 		}
-		packetOf[a] = k
-		sizes[k]++
+		p.assignments = append(p.assignments, int32(a))
 	}
-	for k, p := range packets {
-		p.Items = make([]Item, 0, sizes[k])
-	}
-	for a, k := range packetOf {
-		if k < 0 {
-			continue
-		}
-		item := v.item(int32(a))
-		p := packets[k]
-		p.Items = append(p.Items, item)
-		p.Counts[item.Group]++
-		c.Totals[item.Group]++
-		c.Totals["items"]++
-	}
-	for _, p := range byReviewer {
-		sortItems(d, p.Items)
+	for _, p := range c.Packets {
 		slices.Sort(p.Notes)
-		c.Packets = append(c.Packets, p)
 	}
 	slices.SortFunc(c.Packets, func(x, y *Packet) int {
 		if (x.Reviewer == Unassigned) != (y.Reviewer == Unassigned) {
@@ -193,11 +193,45 @@ func Prepare(d *hygiene.Data, rep *hygiene.Report, opts Options) *Campaign {
 		}
 		return cmp.Compare(x.Reviewer, y.Reviewer)
 	})
-	c.Totals["reviewers"] = len(c.Packets)
-	if p := byReviewer[Unassigned]; p != nil {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("%d items have no reviewer (no active manager, owner or entitlement owner): see the unassigned packet", len(p.Items)))
+}
+
+// countGroups fills the packets' Counts and the campaign's Totals,
+// building every item once (and dropping it) on GOMAXPROCS goroutines,
+// one packet at a time each.
+func (c *Campaign) countGroups() {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := next.Add(1) - 1; k < int64(len(c.Packets)); k = next.Add(1) - 1 {
+				p := c.Packets[k]
+				for _, a := range p.assignments {
+					p.Counts[c.view.item(a).Group]++
+				}
+			}
+		}()
 	}
-	return c
+	wg.Wait()
+	for _, p := range c.Packets {
+		for g, n := range p.Counts {
+			c.Totals[g] += n
+		}
+		c.Totals["items"] += p.Len()
+	}
+}
+
+// Items returns the items of packet p of c in review order, built afresh
+// from the evidence on each call. It may be called from several
+// goroutines at once.
+func (c *Campaign) Items(p *Packet) []Item {
+	items := make([]Item, len(p.assignments))
+	for k, a := range p.assignments {
+		items[k] = c.view.item(a)
+	}
+	sortItems(c.Data, items)
+	return items
 }
 
 func checkOptions(o Options) {

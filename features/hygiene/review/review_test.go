@@ -147,7 +147,7 @@ func TestPrepareRouting(t *testing.T) {
 	var got []packet
 	for _, p := range c.Packets {
 		pk := packet{Reviewer: p.Reviewer, Notes: p.Notes}
-		for _, it := range p.Items {
+		for _, it := range c.Items(p) {
 			pk.Items = append(pk.Items, c.Data.Identities[it.Identity].ID+"/"+c.Data.Entitlements[it.Entitlement].ID+"/"+it.Suggestion)
 		}
 		got = append(got, pk)
@@ -179,7 +179,7 @@ func TestPrepareByOwner(t *testing.T) {
 	c := Prepare(org(), nil, o)
 	var reviewers []string
 	for _, p := range c.Packets {
-		reviewers = append(reviewers, fmt.Sprintf("%s:%d", p.Reviewer, len(p.Items)))
+		reviewers = append(reviewers, fmt.Sprintf("%s:%d", p.Reviewer, p.Len()))
 	}
 	// O1 reviews everything but its own read, which goes to nobody (O1 has
 	// no manager).
@@ -216,7 +216,7 @@ func TestWritePacket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != len(p.Items)+1 || !cmp.Equal(recs[0], PacketHeader) {
+	if len(recs) != p.Len()+1 || !cmp.Equal(recs[0], PacketHeader) {
 		t.Fatalf("%d CSV rows, header %v", len(recs), recs[0])
 	}
 	got := map[string]string{}
