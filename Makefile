@@ -9,7 +9,7 @@ BIN     := bin/rolemine
 DEMO    := demo
 PURE    := $(patsubst %,./%/...,$(wildcard features mining eval))
 
-.PHONY: all build install test fmt-check vet pure demo bench clean
+.PHONY: all build install test fmt-check vet pure demo bench clean test-beam
 
 all: build
 
@@ -49,6 +49,10 @@ vet:
 # features, mining and eval must not need cgo (only datasets and cmd use DuckDB).
 pure:
 	CGO_ENABLED=0 $(GO) build $(PURE)
+
+# test-beam: the Apache Beam pipeline, a module of its own (mining/beam; its first build takes minutes).
+test-beam:
+	cd mining/beam && $(GO) test -count=1 ./...
 
 # Headless Chromium kept off the network, as in cmd/rolemine/browser_test.go.
 CHROMIUM_FLAGS := --headless --disable-gpu --no-sandbox --disable-quic --no-first-run \
