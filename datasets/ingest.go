@@ -269,6 +269,23 @@ type staged struct {
 	columns []string // source column names, in file order
 	rows    int64    // rows staged (parse rejects excluded)
 	rejects []Reject // rows the reader could not parse
+	facts   fieldFacts
+}
+
+// fieldFacts are what a scan of the file proved about all its values, so
+// that the loader can leave out checks and conversions that would change
+// nothing; on tens of millions of rows they are most of the load's cost.
+// Only delimited files are scanned (scanDelimited); for other formats the
+// zero value claims nothing and every check runs.
+type fieldFacts struct {
+	// bare holds the columns no value of which starts or ends with white
+	// space or is quoted (so none is an empty string: an empty field is
+	// NULL): trimming them changes nothing.
+	bare map[string]bool
+	// noNUL: no value holds a NUL byte.
+	noNUL bool
+	// longest bounds the length of every value in bytes; 0 means unknown.
+	longest int64
 }
 
 // stage reads a file into the temp table stage (all VARCHAR columns plus

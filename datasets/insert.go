@@ -72,7 +72,7 @@ func (l *loader) convertedView(p *plan) error {
 		cols = append(cols, fmt.Sprintf("%s AS %s", p.valueExpr(c), c.Name))
 	}
 	for k, e := range p.extras {
-		cols = append(cols, fmt.Sprintf("NULLIF(trim(%s), '') AS __x%d", ident(e), k))
+		cols = append(cols, fmt.Sprintf("%s AS __x%d", p.text(e), k))
 	}
 	cols = append(cols, p.idExpr+" AS __subject")
 	return l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW __conv AS SELECT rowid AS __row, %s AS line, %s FROM stage`, p.line, strings.Join(cols, ", ")))
@@ -94,8 +94,10 @@ func (l *loader) collapse(p *plan, src Source) error {
 		valid = "__conv WHERE __row NOT IN (SELECT row FROM __bad)"
 	}
 	// Distinct key hashes prove distinct keys; only when some hash repeats
-	// are the keys grouped (a far costlier aggregate on millions of rows).
-	hashDups, err := l.count(fmt.Sprintf("SELECT count(*) - count(DISTINCT hash(%s)) FROM %s", keys, valid))
+	// are the keys themselves grouped, a costlier aggregate on millions of
+	// rows. The hashes are grouped rather than counted DISTINCT, which
+	// DuckDB runs on one thread.
+	hashDups, err := l.count(fmt.Sprintf("SELECT count(*) FROM (SELECT hash(%s) FROM %s GROUP BY 1 HAVING count(*) > 1)", keys, valid))
 	if err != nil {
 		return fmt.Errorf("%s: check keys: %w", src.Path, err)
 	}

@@ -37,7 +37,7 @@ func (l *loader) stageCSV(path, display string, tsv bool) (*staged, error) {
 	if tsv {
 		delim = '\t'
 	}
-	lines, err := scanDelimited(path, delim)
+	scan, err := scanDelimited(path, delim)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", display, err)
 	}
@@ -54,11 +54,12 @@ func (l *loader) stageCSV(path, display string, tsv bool) (*staged, error) {
 	if err != nil {
 		return nil, err
 	}
-	rejected, err := l.csvRejects(display, st, lines)
+	st.facts = scan.facts(header)
+	rejected, err := l.csvRejects(display, st, scan.lines)
 	if err != nil {
 		return nil, err
 	}
-	return st, l.numberCSVLines(st, lines.segments(rejected, st.rows))
+	return st, l.numberCSVLines(st, scan.lines.segments(rejected, st.rows))
 }
 
 // csvOptions are the read_csv options of every delimited file, given its
@@ -587,13 +588,14 @@ func mergeUnique(a, b []int64) []int64 {
 // own. Text after a closing quote, which the reader rejects, is read as
 // unquoted; an unclosed quote runs to the end of the file, as it does for
 // the reader.
-func scanDelimited(path string, delim byte) (*lineMap, error) {
+func scanDelimited(path string, delim byte) (*delimScan, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	s := delimScanner{delim: delim, m: &lineMap{skip: []int64{0}}} // unit 0 is the header
+	s := delimScanner{delim: delim, scan: delimScan{lines: &lineMap{skip: []int64{0}}}} // unit 0 is the header
+	s.m = s.scan.lines
 	buf := make([]byte, 1<<20)
 	for first := true; ; first = false {
 		n, err := io.ReadFull(f, buf)
@@ -602,6 +604,9 @@ func scanDelimited(path string, delim byte) (*lineMap, error) {
 			p = bytes.TrimPrefix(p, []byte("\xef\xbb\xbf"))
 		}
 		s.feed(p)
+		if !s.scan.nul && bytes.IndexByte(p, 0) >= 0 {
+			s.scan.nul = true
+		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			break
 		}
@@ -612,7 +617,28 @@ func scanDelimited(path string, delim byte) (*lineMap, error) {
 	if s.bytes > 0 {
 		s.endRecord() // the last record has no line break
 	}
-	return s.m, nil
+	return &s.scan, nil
+}
+
+// delimScan is what scanDelimited learns of a delimited file.
+type delimScan struct {
+	lines *lineMap
+	// padded[k] is set once a value of field k (counting from 0 in its
+	// record) might hold something trim removes (see mayTrim), or a quote.
+	padded  []bool
+	nul     bool  // some byte of the file is NUL
+	longest int64 // bytes of the longest record (a bound on any value)
+}
+
+// facts are the scan's findings about the values of the columns of header.
+func (d *delimScan) facts(header []string) fieldFacts {
+	f := fieldFacts{bare: map[string]bool{}, noNUL: !d.nul, longest: max(d.longest, 1)}
+	for k, name := range header {
+		if k >= len(d.padded) || !d.padded[k] {
+			f.bare[name] = true
+		}
+	}
+	return f
 }
 
 // States of delimScanner.
@@ -625,13 +651,19 @@ const (
 
 type delimScanner struct {
 	delim  byte
-	m      *lineMap
+	scan   delimScan
+	m      *lineMap // scan.lines
 	state  int
 	unit   int64 // current record
 	breaks int64 // line breaks inside the current record
 	extra  int64 // line breaks inside the records before it
 	bytes  int64 // bytes of the current record so far
 	lastCR bool  // the last byte read was a CR
+
+	// The current field, for scan.padded.
+	field      int   // current field of the record
+	fieldBytes int64 // unquoted bytes of the current field so far
+	last, prev byte  // its last two unquoted bytes
 }
 
 func (s *delimScanner) feed(p []byte) {
@@ -656,6 +688,7 @@ func (s *delimScanner) feed(p []byte) {
 		}
 		if q := bytes.IndexByte(text, '"'); q >= 0 {
 			s.plain(text[:q])
+			s.pad()
 			switch s.state {
 			case fieldStart, quoteClosed:
 				s.state = quoted
@@ -685,11 +718,63 @@ func (s *delimScanner) plain(b []byte) {
 	} else {
 		s.state = unquoted
 	}
+	for {
+		i := bytes.IndexByte(b, s.delim)
+		text := b
+		if i >= 0 {
+			text = b[:i]
+		}
+		if n := len(text); n > 0 {
+			if s.fieldBytes == 0 && mayTrim(text[0]) {
+				s.pad()
+			}
+			s.prev, s.last = s.last, text[n-1]
+			if n > 1 {
+				s.prev = text[n-2]
+			}
+			s.fieldBytes += int64(n)
+		}
+		if i < 0 {
+			return
+		}
+		s.endField(false)
+		b = b[i+1:]
+	}
 }
+
+// endField ends the current field at a delimiter, or at the end of its
+// record (atCR: before the CR of a CRLF, which is not part of the value).
+func (s *delimScanner) endField(atCR bool) {
+	last, n := s.last, s.fieldBytes
+	if atCR {
+		last, n = s.prev, n-1
+	}
+	if n > 0 && mayTrim(last) {
+		s.pad()
+	}
+	s.field++
+	s.fieldBytes = 0
+}
+
+// pad marks the current field as one whose values may need trimming.
+func (s *delimScanner) pad() {
+	for len(s.scan.padded) <= s.field {
+		s.scan.padded = append(s.scan.padded, false)
+	}
+	s.scan.padded[s.field] = true
+}
+
+// mayTrim reports whether a value starting or ending with byte b might be
+// changed by DuckDB's trim: any ASCII space or control byte, and any byte
+// of a multi-byte character (Unicode has spaces beyond ASCII). It is a
+// superset on purpose: a false alarm only costs the trim.
+func mayTrim(b byte) bool { return b <= ' ' || b >= utf8.RuneSelf }
 
 // endRecord ends the current record at an LF outside quotes, or at the
 // end of the file.
 func (s *delimScanner) endRecord() {
+	s.endField(s.lastCR)
+	s.scan.longest = max(s.scan.longest, s.bytes)
 	switch {
 	case s.bytes == 0 || s.bytes == 1 && s.lastCR:
 		s.m.skip = append(s.m.skip, s.unit) // blank line
@@ -699,7 +784,9 @@ func (s *delimScanner) endRecord() {
 	}
 	s.unit++
 	s.state, s.breaks, s.bytes, s.lastCR = fieldStart, 0, 0, false
+	s.field = 0
 }
+
 
 // scanJSONL maps the lines of a JSON Lines file to the rows DuckDB's reader
 // makes of them: one per line, but for lines of nothing but white space,
