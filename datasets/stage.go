@@ -787,7 +787,6 @@ func (s *delimScanner) endRecord() {
 	s.field = 0
 }
 
-
 // scanJSONL maps the lines of a JSON Lines file to the rows DuckDB's reader
 // makes of them: one per line, but for lines of nothing but white space,
 // which it skips.
