@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -243,8 +244,9 @@ func killAfter(t *testing.T, args []string, prev string, at time.Duration) bool 
 
 // stageTime is one stage of an uninterrupted batch and how long it took.
 type stageTime struct {
-	name string
-	took time.Duration
+	name    string
+	took    time.Duration
+	peakGiB float64 // the peak memory printed, 0 when none was
 }
 
 // stageTimes reads the stages of a batch's output and their durations.
@@ -255,9 +257,9 @@ func stageTimes(stdout string) []stageTime {
 		if !ok {
 			continue
 		}
-		var secs float64
-		fmt.Sscanf(rest[strings.LastIndex(rest, "("):], "(%g s)", &secs)
-		out = append(out, stageTime{strings.SplitN(rest, ":", 2)[0], time.Duration(secs * float64(time.Second))})
+		var secs, peak float64
+		fmt.Sscanf(rest[strings.LastIndex(rest, "("):], "(%g s, peak %g GiB)", &secs, &peak)
+		out = append(out, stageTime{strings.SplitN(rest, ":", 2)[0], time.Duration(secs * float64(time.Second)), peak})
 	}
 	return out
 }
@@ -390,12 +392,20 @@ func queryStrings(t *testing.T, db, q string, args ...any) []string {
 
 func copyInto(t testing.TB, from, to string) {
 	t.Helper()
-	data, err := os.ReadFile(from)
+	in, err := os.Open(from)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer in.Close()
 	os.MkdirAll(filepath.Dir(to), 0o755)
-	if err := os.WriteFile(to, data, 0o644); err != nil {
+	out, err := os.Create(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
 		t.Fatal(err)
 	}
 }

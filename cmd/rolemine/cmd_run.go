@@ -131,6 +131,7 @@ func runBatch(ctx context.Context, e *env, o *runOptions, args []string) error {
 	be := *e
 	be.batch = batchInfo{ID: b.id, AsOf: b.asOf, PolicyDir: filepath.Join(o.Out, "policies")}
 	for _, name := range batchStages {
+		resetPeakMemory()
 		start := time.Now()
 		note, err := b.runStage(ctx, &be, name)
 		if err != nil {
@@ -141,7 +142,7 @@ func runBatch(ctx context.Context, e *env, o *runOptions, args []string) error {
 		if err := b.stampRun(ctx, name, start, end); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "== stage %s: %s (%.1f s)\n", name, note, end.Sub(start).Seconds())
+		fmt.Fprintf(e.stdout, "== stage %s: %s (%.1f s%s)\n", name, note, end.Sub(start).Seconds(), stagePeak())
 	}
 	published, err := b.publish()
 	if err != nil {
@@ -161,6 +162,15 @@ func runBatch(ctx context.Context, e *env, o *runOptions, args []string) error {
 // run the stage recorded in this attempt, if it recorded one (evaluate
 // when not due and report record none; a stage already done in an earlier
 // attempt keeps its times).
+// stagePeak describes the peak memory of the stage just run, when the
+// system tells it.
+func stagePeak() string {
+	if peak, ok := peakMemory(); ok {
+		return ", peak " + formatGiB(peak)
+	}
+	return ""
+}
+
 func (b *batch) stampRun(ctx context.Context, name string, start, end time.Time) error {
 	return b.withStore(ctx, func(store *datasets.Store) error {
 		return store.Write(ctx, func(tx *datasets.Tx) error {

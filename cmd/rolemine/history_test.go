@@ -66,6 +66,13 @@ func TestNightlyRunHistory(t *testing.T) {
 	}
 
 	printed := stageTimes(stdout.String())
+	if _, err := os.Stat("/proc/self/status"); err == nil {
+		for _, st := range printed {
+			if st.peakGiB <= 0 {
+				t.Errorf("stage %s printed no peak memory:\n%s", st.name, stdout.String())
+			}
+		}
+	}
 	store, err := datasets.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+)
+
+// resetPeakMemory returns freed memory to the operating system and resets
+// the process's peak resident set size, so that peakMemory then tells the
+// peak of what follows (Linux: /proc/self/clear_refs 5; elsewhere nothing
+// is reset and peakMemory reports nothing). The peak includes DuckDB's
+// memory, which lives in the same process.
+func resetPeakMemory() {
+	runtime.GC()
+	debug.FreeOSMemory()
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// peakMemory returns the peak resident set size of the process in bytes
+// since it started or since resetPeakMemory (VmHWM), and false where the
+// system does not tell it.
+func peakMemory() (int64, bool) {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10, err == nil
+		}
+	}
+	return 0, false
+}
+
+// formatGiB renders a byte count in GiB with two decimals.
+func formatGiB(bytes int64) string {
+	return strconv.FormatFloat(float64(bytes)/(1<<30), 'f', 2, 64) + " GiB"
+}
