@@ -3,6 +3,7 @@ package mining
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -15,13 +16,26 @@ import (
 	"rolemine/datasets/synth"
 )
 
-// benchSizes are the enterprises of the scale benchmarks: identities and
-// catalogue size, with synth's defaults (5 % noise) otherwise. The largest
-// has about 5 million assignments.
-var benchSizes = []struct{ identities, entitlements int }{
-	{10_000, 3_000},
-	{30_000, 6_000},
-	{100_000, 20_000},
+// miningSizes are the enterprises of the scale benchmarks, as
+// IDENTITIESxENTITLEMENTS, with synth's defaults (5 % noise) otherwise. The
+// largest default has about 5 million assignments; make bench-1m sets
+// 1000000x100000 (about 52 million).
+var miningSizes = flag.String("mining-sizes", "10000x3000,30000x6000,100000x20000",
+	"enterprises of the synthetic mining benchmarks, IDENTITIESxENTITLEMENTS, comma-separated")
+
+type benchSize struct{ identities, entitlements int }
+
+// benchSizes parses -mining-sizes.
+func benchSizes(b *testing.B) []benchSize {
+	var sizes []benchSize
+	for _, spec := range strings.Split(*miningSizes, ",") {
+		var s benchSize
+		if _, err := fmt.Sscanf(spec, "%dx%d", &s.identities, &s.entitlements); err != nil {
+			b.Fatalf("-mining-sizes %q: want IDENTITIESxENTITLEMENTS", spec)
+		}
+		sizes = append(sizes, s)
+	}
+	return sizes
 }
 
 // benchOrg keeps the last enterprise generated, so that the methods share
@@ -53,7 +67,7 @@ func benchSynth(b *testing.B, identities, entitlements int) *synthOrg {
 //
 //	go test ./mining -run '^$' -bench 'ApproxSynth/identities=100000/method=cluster' -benchtime 1x
 func BenchmarkApproxSynth(b *testing.B) {
-	for _, size := range benchSizes {
+	for _, size := range benchSizes(b) {
 		for _, method := range []Method{Cluster, Asso} {
 			b.Run(fmt.Sprintf("identities=%d/method=%s", size.identities, method), func(b *testing.B) {
 				org := benchSynth(b, size.identities, size.entitlements)
@@ -90,7 +104,7 @@ func reportMining(b *testing.B, org *synthOrg, r *Result) {
 // BenchmarkExplainSynth explains the roles mined from the synthetic
 // enterprise, reporting the share of base roles proposed for mapping.
 func BenchmarkExplainSynth(b *testing.B) {
-	for _, size := range benchSizes {
+	for _, size := range benchSizes(b) {
 		b.Run(fmt.Sprintf("identities=%d", size.identities), func(b *testing.B) {
 			org := benchSynth(b, size.identities, size.entitlements)
 			r, err := Approx(context.Background(), org.m, DefaultApproxOptions)
@@ -147,7 +161,7 @@ func peakRSS() (int64, bool) {
 // the synthetic enterprise, mines the rest with the defaults and reports
 // how well the roles predict what was hidden.
 func BenchmarkGeneralisationSynth(b *testing.B) {
-	for _, size := range benchSizes {
+	for _, size := range benchSizes(b) {
 		b.Run(fmt.Sprintf("identities=%d", size.identities), func(b *testing.B) {
 			org := benchSynth(b, size.identities, size.entitlements)
 			b.ReportAllocs()

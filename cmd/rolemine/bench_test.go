@@ -7,8 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"rolemine/datasets"
@@ -87,15 +85,6 @@ func writeAssignments(b *testing.B, path string, identities, perIdent, ents int)
 // peakRSSMiB is the process's peak resident set size (VmHWM) in MiB, or 0
 // where /proc is unavailable.
 func peakRSSMiB() float64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb / 1024
-		}
-	}
-	return 0
+	peak, _ := peakMemory()
+	return float64(peak) / (1 << 20)
 }
