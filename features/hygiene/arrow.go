@@ -121,6 +121,15 @@ func (d *Data) ReadAssignments(r array.RecordReader) error {
 // required).
 func (d *Data) ReadCertifications(r array.RecordReader) error {
 	in, res := interner{}, &resolver{d: d, table: "certifications"}
+	words := map[string]Word{} // by interned value: d.word locks
+	word := func(s string) Word {
+		w, ok := words[s]
+		if !ok {
+			w = d.word(s)
+			words[s] = w
+		}
+		return w
+	}
 	return eachBatch(r, "certifications", func(b *batch) error {
 		ids, err := b.requiredString("identity_id")
 		if err != nil {
@@ -135,7 +144,7 @@ func (d *Data) ReadCertifications(r array.RecordReader) error {
 			if ids.IsNull(k) || ents.IsNull(k) {
 				return fmt.Errorf("certifications: null id in batch row %d", k)
 			}
-			d.addCertification(res, ids.Value(k), ents.Value(k), camp(k), at(k), dec(k), rev(k))
+			d.addCertificationWords(res, ids.Value(k), ents.Value(k), word(camp(k)), at(k), word(strings.ToLower(dec(k))), word(rev(k)))
 		}
 		return nil
 	})

@@ -169,8 +169,17 @@ func TestReadArrowConcurrent(t *testing.T) {
 		t.Errorf("Newest() = %d, want %d", got, want)
 	}
 	d.Prepare()
-	wantCerts := []Certification{{0, 0, "Q1", 1_700_000_000, "keep", ""}, {1, 1, "Q1", 1_700_000_100, "revoke", ""}}
-	if diff := cmp.Diff(wantCerts, d.Certifications); diff != "" {
+	type cert struct {
+		Identity, Entitlement        int32
+		At                           int64
+		Campaign, Decision, Reviewer string
+	}
+	wantCerts := []cert{{0, 0, 1_700_000_000, "Q1", "keep", ""}, {1, 1, 1_700_000_100, "Q1", "revoke", ""}}
+	var certs []cert
+	for _, c := range d.Certifications {
+		certs = append(certs, cert{c.Identity, c.Entitlement, c.At, d.Word(c.Campaign), d.Word(c.Decision), d.Word(c.Reviewer)})
+	}
+	if diff := cmp.Diff(wantCerts, certs); diff != "" {
 		t.Errorf("certifications (-want +got):\n%s", diff)
 	}
 	if n := len(d.Assignments); n != 3 {

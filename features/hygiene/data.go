@@ -96,14 +96,19 @@ type Assignment struct {
 }
 
 // Certification is one past review decision (current_certifications).
-// Decision is "keep", "revoke" or "" when unrecognised.
+// Campaign, Decision and Reviewer are words of the Data (Data.Word): the
+// decision lower-cased ("keep", "revoke" or what the data say), "" when
+// missing. Millions of rows repeat a few thousand values, and the words
+// keep a row at 32 bytes without pointers.
 type Certification struct {
-	Identity, Entitlement int32
-	Campaign              string
-	At                    int64
-	Decision              string
-	Reviewer              string
+	Identity, Entitlement        int32
+	At                           int64
+	Campaign, Decision, Reviewer Word
 }
+
+// Word is a string interned by a Data; Data.Word returns its text. The
+// zero Word is "".
+type Word int32
 
 // Request is one access request (current_requests) whose identity and
 // entitlement are known.
@@ -157,6 +162,9 @@ type Data struct {
 	identityIndex    map[string]int32
 	entitlementIndex map[string]int32
 	roleIndex        map[string]int
+	wordMu           sync.Mutex // guards words and wordIndex
+	words            []string
+	wordIndex        map[string]Word
 	unknownMu        sync.Mutex // guards unknown: tables may be read concurrently
 	unknown          map[string]*unknownRefs
 	newest           atomic.Int64 // see Newest
@@ -175,7 +183,7 @@ type unknownRefs struct {
 // NewData returns empty data.
 func NewData() *Data {
 	return &Data{identityIndex: map[string]int32{}, entitlementIndex: map[string]int32{},
-		unknown: map[string]*unknownRefs{}, Attributes: map[string][]string{}}
+		unknown: map[string]*unknownRefs{}, Attributes: map[string][]string{}, words: []string{""}, wordIndex: map[string]Word{"": 0}}
 }
 
 // AddIdentity appends an identity and returns its index. A second identity
@@ -266,7 +274,7 @@ func (d *Data) noteTime(t int64) {
 func (d *Data) Newest() int64 { return d.newest.Load() }
 
 // Sizes are row counts of the large tables, for Reserve.
-type Sizes struct{ Assignments, Certifications, Accounts int }
+type Sizes struct{ Assignments, Accounts int }
 
 // Reserve makes room for n more rows of each large table, so that a loader
 // that knows the row counts allocates each table once: growing a table of
@@ -275,7 +283,6 @@ type Sizes struct{ Assignments, Certifications, Accounts int }
 func (d *Data) Reserve(n Sizes) {
 	d.checkOpen()
 	d.Assignments = slices.Grow(d.Assignments, n.Assignments)
-	d.Certifications = slices.Grow(d.Certifications, n.Certifications)
 	d.Accounts = slices.Grow(d.Accounts, n.Accounts)
 }
 
@@ -340,11 +347,33 @@ func (d *Data) AddCertification(identity, entitlement, campaign string, at int64
 }
 
 func (d *Data) addCertification(r *resolver, identity, entitlement, campaign string, at int64, decision, reviewer string) {
+	d.addCertificationWords(r, identity, entitlement, d.word(campaign), at, d.word(strings.ToLower(decision)), d.word(reviewer))
+}
+
+func (d *Data) addCertificationWords(r *resolver, identity, entitlement string, campaign Word, at int64, decision, reviewer Word) {
 	d.checkOpen()
 	d.noteTime(at)
 	if i, e, ok := r.resolve(identity, entitlement); ok {
-		d.Certifications = append(d.Certifications, Certification{i, e, campaign, at, strings.ToLower(decision), reviewer})
+		d.Certifications = append(d.Certifications, Certification{i, e, at, campaign, decision, reviewer})
 	}
+}
+
+// Word returns the text of w, a word of d.
+func (d *Data) Word(w Word) string { return d.words[w] }
+
+// word returns the Word of s, adding a copy of s when it is new. It may be
+// called concurrently.
+func (d *Data) word(s string) Word {
+	d.wordMu.Lock()
+	defer d.wordMu.Unlock()
+	if w, ok := d.wordIndex[s]; ok { // s may alias an Arrow buffer: the lookup does not keep it
+		return w
+	}
+	w := Word(len(d.words))
+	s = strings.Clone(s)
+	d.words = append(d.words, s)
+	d.wordIndex[s] = w
+	return w
 }
 
 // AddRequest appends a request whose identity and entitlement are known;
@@ -581,7 +610,8 @@ func (d *Data) WithAssignments(asg []Assignment) *Data {
 	d.checkPrepared()
 	c := &Data{AsOf: d.AsOf, Identities: d.Identities, Accounts: d.Accounts, Entitlements: d.Entitlements,
 		Assignments: asg, Certifications: d.Certifications, Requests: d.Requests, SoDRules: d.SoDRules,
-		Roles: d.Roles, Attributes: d.Attributes, identityIndex: d.identityIndex, entitlementIndex: d.entitlementIndex}
+		Roles: d.Roles, Attributes: d.Attributes, identityIndex: d.identityIndex, entitlementIndex: d.entitlementIndex,
+		words: d.words, wordIndex: d.wordIndex}
 	c.sortAssignments()
 	c.buildColumns()
 	c.prepared = true

@@ -152,20 +152,19 @@ func (c *checker) credentialRotation() {
 
 // LastCertified returns, per assignment of d, the time of the latest
 // certification of that identity and entitlement at or before t (0 when
-// none) and its decision.
-func LastCertified(d *Data, t int64) (at []int64, decision []string) {
+// none).
+func LastCertified(d *Data, t int64) []int64 {
 	d.checkPrepared()
-	at = make([]int64, len(d.Assignments))
-	decision = make([]string, len(d.Assignments))
+	at := make([]int64, len(d.Assignments))
 	for _, cert := range d.Certifications {
 		if cert.At == 0 || t != 0 && cert.At > t {
 			continue
 		}
 		if a := d.Find(cert.Identity, cert.Entitlement); a >= 0 && cert.At > at[a] {
-			at[a], decision[a] = cert.At, cert.Decision
+			at[a] = cert.At
 		}
 	}
-	return at, decision
+	return at
 }
 
 // staleCertifications reports, per entitlement, the access not certified
@@ -183,7 +182,7 @@ func (c *checker) staleCertifications() {
 		c.noticeStep(CheckStaleCertification, "count it with --certify-birthright if campaigns cover it",
 			"birthright access is taken as exempt from campaigns and not counted")
 	}
-	last, _ := LastCertified(d, d.AsOf)
+	last := LastCertified(d, d.AsOf)
 	period := c.opts.CertificationDays
 	stale, due := 0, 0
 	for e := range d.Entitlements {

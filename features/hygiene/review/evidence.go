@@ -307,7 +307,7 @@ func suggest(it *Item, d *hygiene.Data, t int64, o Options) {
 		it.rule = ruleHighRisk
 	case ev.Outlier:
 		it.rule = ruleOutlier
-	case last != nil && last.Decision == "revoke":
+	case last != nil && d.Word(last.Decision) == "revoke":
 		it.rule = rulePastRevoke
 	case ev.Duplicate >= 0:
 		it.rule = ruleDuplicate

@@ -51,9 +51,9 @@ func (v *view) explain(it *Item, pairs []hygiene.Pair, reviewer string) Explanat
 	var past []string
 	for _, k := range ev.Past {
 		c := &d.Certifications[k]
-		p := c.Campaign + " " + orDash(c.Decision)
-		if c.Reviewer != reviewer {
-			p += " by " + orDash(c.Reviewer)
+		p := d.Word(c.Campaign) + " " + orDash(d.Word(c.Decision))
+		if by := d.Word(c.Reviewer); by != reviewer {
+			p += " by " + orDash(by)
 		}
 		past = append(past, p)
 	}
@@ -118,7 +118,7 @@ func (v *view) reason(it *Item, x *Explanation, pairs []hygiene.Pair) string {
 		return "exception: " + x.Peers
 	case rulePastRevoke:
 		c := &d.Certifications[ev.Past[len(ev.Past)-1]]
-		return fmt.Sprintf("revoked in %s by %s but still held", c.Campaign, orDash(c.Reviewer))
+		return fmt.Sprintf("revoked in %s by %s but still held", d.Word(c.Campaign), orDash(d.Word(c.Reviewer)))
 	case ruleDuplicate:
 		return "identity " + duplicateText(d, it.Identity, pairs[ev.Duplicate])
 	case ruleNoEvidence:
@@ -151,7 +151,7 @@ func (v *view) reason(it *Item, x *Explanation, pairs []hygiene.Pair) string {
 		why = append(why, usedAgo(daysBetween(ev.LastUsed, v.t)))
 	}
 	if len(ev.Past) > 0 {
-		why = append(why, fmt.Sprintf("kept in %s", d.Certifications[ev.Past[len(ev.Past)-1]].Campaign))
+		why = append(why, fmt.Sprintf("kept in %s", d.Word(d.Certifications[ev.Past[len(ev.Past)-1]].Campaign)))
 	}
 	return strings.Join(why, "; ")
 }

@@ -126,14 +126,15 @@ func RunReplay(d *hygiene.Data, opts Options) *Replay {
 	rep := &Replay{Approximations: ReplayApproximations}
 	for k := range d.Certifications {
 		c := &d.Certifications[k]
-		if c.At == 0 || c.Decision != "keep" && c.Decision != "revoke" {
+		if decision := d.Word(c.Decision); c.At == 0 || decision != "keep" && decision != "revoke" {
 			rep.Skipped++
 			continue
 		}
-		cp := byName[c.Campaign]
+		name := d.Word(c.Campaign)
+		cp := byName[name]
 		if cp == nil {
-			cp = &campaign{name: c.Campaign, start: c.At}
-			byName[c.Campaign] = cp
+			cp = &campaign{name: name, start: c.At}
+			byName[name] = cp
 		}
 		cp.start = min(cp.start, c.At)
 		cp.certs = append(cp.certs, int32(k))
@@ -153,6 +154,7 @@ func RunReplay(d *hygiene.Data, opts Options) *Replay {
 		v := newView(dd, peers, idx, cp.start, true, opts)
 		for _, k := range cp.certs {
 			c := &d.Certifications[k]
+			decision := d.Word(c.Decision)
 			a := dd.Find(c.Identity, c.Entitlement)
 			it := v.item(a)
 			tier := orDash(d.Entitlements[c.Entitlement].Risk)
@@ -160,10 +162,10 @@ func RunReplay(d *hygiene.Data, opts Options) *Replay {
 				if m[tier] == nil {
 					m[tier] = &Score{Tier: tier}
 				}
-				m[tier].add(&it, c.Decision)
+				m[tier].add(&it, decision)
 			}
-			cs.Overall.add(&it, c.Decision)
-			rep.Overall.add(&it, c.Decision)
+			cs.Overall.add(&it, decision)
+			rep.Overall.add(&it, decision)
 		}
 		cs.Overall.Tier = "all"
 		cs.Tiers = sortedTiers(tiers)

@@ -14,8 +14,8 @@ import (
 // generated enterprise.
 func TestAccessAtCells(t *testing.T) {
 	d, _ := hygienetest.Generate(t, 600)
-	byCampaign := map[string][]int32{}
-	start := map[string]int64{}
+	byCampaign := map[hygiene.Word][]int32{}
+	start := map[hygiene.Word]int64{}
 	for k, c := range d.Certifications {
 		if c.At == 0 {
 			continue
@@ -54,7 +54,7 @@ func TestAccessAtCells(t *testing.T) {
 		want := d.WithAssignments(asg)
 		got := accessAt(d, at, certs)
 		if diff := cmp.Diff(cells(want.Assignments), cells(got.Assignments)); diff != "" {
-			t.Errorf("campaign %s: cells (-sorted +merged):\n%s", name, diff)
+			t.Errorf("campaign %s: cells (-sorted +merged):\n%s", d.Word(name), diff)
 		}
 	}
 }
