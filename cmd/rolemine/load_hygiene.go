@@ -74,8 +74,7 @@ func loadHygieneData(ctx context.Context, store *datasets.Store, l hygieneLoad) 
 	go func() {
 		defer wg.Done()
 		errs[0] = func() error {
-			if err := read(`SELECT identity_id, entitlement_id, granted_at, source, last_used_at FROM current_assignments
-				ORDER BY identity_id, entitlement_id`, d.ReadAssignments); err != nil {
+			if err := read(`SELECT identity_id, entitlement_id, granted_at, source, last_used_at FROM current_assignments`, d.ReadAssignments); err != nil {
 				return err
 			}
 			if err := read(`SELECT rule_id, entitlement_a, entitlement_b, severity FROM current_sod_rules ORDER BY rule_id`, d.ReadSoDRules); err != nil {
@@ -143,15 +142,17 @@ func loadHygieneData(ctx context.Context, store *datasets.Store, l hygieneLoad) 
 	return d, nil
 }
 
-// reserveLarge sizes the large tables of d from their row counts, so that
-// each is allocated once. The assignments are read sorted by identity and
-// entitlement, the order of the indices of d, so that Prepare sorts them
-// in place instead of into a second copy.
+// reserveLarge sizes the large state tables of d from their row counts,
+// so that each is allocated once. Counting current_certifications would
+// cost as much as reading it (the view picks the latest row of each key).
+// The assignments are not read ORDER BY identity and entitlement, which
+// would let Prepare sort them in place: DuckDB would hold the sorted
+// result, twice what the copy Prepare makes takes, and keep it after the
+// query.
 func reserveLarge(ctx context.Context, store *datasets.Store, d *hygiene.Data) error {
 	var n hygiene.Sizes
-	err := store.DB().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM current_assignments),
-		(SELECT count(*) FROM current_certifications), (SELECT count(*) FROM current_accounts)`).Scan(
-		&n.Assignments, &n.Certifications, &n.Accounts)
+	err := store.DB().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM current_assignments), (SELECT count(*) FROM current_accounts)`).Scan(
+		&n.Assignments, &n.Accounts)
 	if err != nil {
 		return fmt.Errorf("load: %w", err)
 	}
