@@ -213,7 +213,7 @@ func (l *loader) loadExportPart(t schema.Table, src Source, file string, rows []
 	if err != nil {
 		return err
 	}
-	fr := FileReport{Table: t.Name, File: file, Format: src.Format, SHA256: hash, Bytes: size, Ignored: ignored}
+	fr := FileReport{Table: t.Name, File: file, Format: src.Format, SHA256: hash, Bytes: size, Ignored: ignored, LoadKey: l.loadKey(src, hash)}
 	sub := src
 	sub.Path, sub.Table = file, t.Name
 	return l.loadStaged(t, sub, st, &fr)

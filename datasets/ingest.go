@@ -7,10 +7,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"rolemine/datasets/schema"
 )
@@ -53,6 +56,12 @@ type FileReport struct {
 	Attributes   []string // source columns kept as attributes
 	Ignored      []string // source columns dropped
 	PendingNoCol bool     // requests without a decision column: all pending
+	// LoadKey identifies what loading the file stores (see loader.loadKey).
+	LoadKey string
+	// ReusedFrom, when not 0, is the earlier snapshot whose rows of the
+	// table stand for this one: the table's files and options are those
+	// of its latest load, so nothing was read again (counts are that load's).
+	ReusedFrom int64
 }
 
 // Reject is a row set aside with its reason.
@@ -165,12 +174,20 @@ func (l *loader) run(sources []Source) (*IngestReport, error) {
 		}
 		hashes[k], sizes[k] = h, n
 	}
+	keys := make([]string, len(sources))
+	for k, src := range sources {
+		keys[k] = l.loadKey(src, hashes[k])
+	}
 	last, err := l.count("SELECT max(snapshot_id) FROM snapshots")
 	if err != nil {
 		return nil, err
 	}
-	if reused, err := l.sameAsSnapshot(last, sources, hashes); err != nil || reused {
+	if reused, err := l.sameAsSnapshot(last, keys); err != nil || reused {
 		return &IngestReport{SnapshotID: last, Reused: reused}, err
+	}
+	unchanged, err := l.unchangedTables(sources, keys)
+	if err != nil {
+		return nil, err
 	}
 	l.snapshot = last + 1
 	l.report.SnapshotID = l.snapshot
@@ -179,7 +196,11 @@ func (l *loader) run(sources []Source) (*IngestReport, error) {
 	}
 	defer l.cleanup()
 	for k, src := range sources {
-		if err := l.loadSource(src, hashes[k], sizes[k]); err != nil {
+		load := l.loadSource
+		if from, ok := unchanged[src.Table]; ok {
+			load = func(src Source, _ string, _ int64) error { return l.keepFile(src, keys[k], from) }
+		}
+		if err := load(src, hashes[k], sizes[k]); err != nil {
 			return nil, err
 		}
 	}
@@ -189,13 +210,28 @@ func (l *loader) run(sources []Source) (*IngestReport, error) {
 	return &l.report, nil
 }
 
+// loadKey identifies what loading a file stores: its content (hash), and
+// every option that changes which rows are stored or rejected: table,
+// format, column mapping, decision values, field limit and error budget.
+// Two loads with one key store the same rows.
+func (l *loader) loadKey(src Source, hash string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%d\x00", hash, src.Table, src.Format, l.opts.MaxFieldBytes, l.opts.MaxErrors)
+	for _, canon := range slices.Sorted(maps.Keys(src.Map)) {
+		fmt.Fprintf(h, "map\x00%s\x00%s\x00", canon, src.Map[canon])
+	}
+	fmt.Fprintf(h, "approved\x00%q\x00denied\x00%q", src.ApprovedValues, src.DeniedValues)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // sameAsSnapshot reports whether snapshot id loaded exactly these files
-// (by table and content hash), so loading them again would change nothing.
-func (l *loader) sameAsSnapshot(id int64, sources []Source, hashes []string) (bool, error) {
+// with the same options (by load key), so loading them again would change
+// nothing.
+func (l *loader) sameAsSnapshot(id int64, keys []string) (bool, error) {
 	if id == 0 {
 		return false, nil
 	}
-	rows, err := l.tx.QueryContext(l.ctx, "SELECT DISTINCT sha256 FROM snapshot_files WHERE snapshot_id = ?", id)
+	rows, err := l.tx.QueryContext(l.ctx, "SELECT DISTINCT coalesce(load_key, '') FROM snapshot_files WHERE snapshot_id = ?", id)
 	if err != nil {
 		return false, err
 	}
@@ -208,10 +244,69 @@ func (l *loader) sameAsSnapshot(id int64, sources []Source, hashes []string) (bo
 		}
 		old = append(old, h)
 	}
-	cur := slices.Clone(hashes)
+	cur := slices.Clone(keys)
 	slices.Sort(old)
 	slices.Sort(cur)
 	return slices.Equal(old, slices.Compact(cur)), rows.Err()
+}
+
+// unchangedTables returns, for each table whose files (by load key) are
+// exactly those of the table's latest load, the snapshot holding that
+// load's rows. Such a table need not be read again: its rows stand (see
+// keepFile). Directory exports, which fill several tables from one file,
+// are always loaded.
+func (l *loader) unchangedTables(sources []Source, keys []string) (map[string]int64, error) {
+	want := map[string][]string{}
+	for k, src := range sources {
+		if src.Format.IsExport() {
+			want[src.Table] = append(want[src.Table], "export")
+			continue
+		}
+		want[src.Table] = append(want[src.Table], keys[k])
+	}
+	rows, err := l.tx.QueryContext(l.ctx, `SELECT table_name, min(coalesce(reused_from, snapshot_id)),
+			list(coalesce(load_key, '') ORDER BY load_key)
+		FROM snapshot_files f WHERE snapshot_id = (SELECT max(snapshot_id) FROM snapshot_files g WHERE g.table_name = f.table_name)
+		GROUP BY table_name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	unchanged := map[string]int64{}
+	for rows.Next() {
+		var table string
+		var from int64
+		var old duckdb.Composite[[]string]
+		if err := rows.Scan(&table, &from, &old); err != nil {
+			return nil, err
+		}
+		cur := slices.Sorted(slices.Values(want[table]))
+		if len(cur) > 0 && slices.Equal(cur, old.Get()) {
+			unchanged[table] = from
+		}
+	}
+	return unchanged, rows.Err()
+}
+
+// keepFile records a file of an unchanged table (see unchangedTables):
+// the rows of snapshot from stand for this snapshot's, so nothing is read,
+// and the file's report repeats the counts of the load that stored them.
+// Its rows are not checked against the references again.
+func (l *loader) keepFile(src Source, key string, from int64) error {
+	fr := FileReport{Table: src.Table, File: src.Path, Format: src.Format, LoadKey: key, ReusedFrom: from}
+	var cols, attrs, ignored duckdb.Composite[[]string]
+	err := l.tx.QueryRowContext(l.ctx, `SELECT sha256, bytes, rows_read, rows_loaded, rows_rejected, duplicates, columns, attributes, ignored
+		FROM snapshot_files WHERE table_name = ? AND load_key = ? AND coalesce(reused_from, snapshot_id) = ? LIMIT 1`,
+		src.Table, key, from).Scan(&fr.SHA256, &fr.Bytes, &fr.RowsRead, &fr.RowsLoaded, &fr.Rejected, &fr.Duplicates, &cols, &attrs, &ignored)
+	if err != nil {
+		return fmt.Errorf("%s: the load of snapshot %d: %w", src.Path, from, err)
+	}
+	fr.Columns, fr.Attributes, fr.Ignored = cols.Get(), attrs.Get(), ignored.Get()
+	if err := l.recordFile(src, &fr); err != nil {
+		return err
+	}
+	l.report.Files = append(l.report.Files, fr)
+	return nil
 }
 
 func (l *loader) cleanup() {
@@ -260,7 +355,7 @@ func (l *loader) loadSource(src Source, hash string, size int64) error {
 		return err
 	}
 	t, _ := schema.Lookup(src.Table)
-	fr := FileReport{Table: t.Name, File: src.Path, Format: src.Format, SHA256: hash, Bytes: size}
+	fr := FileReport{Table: t.Name, File: src.Path, Format: src.Format, SHA256: hash, Bytes: size, LoadKey: l.loadKey(src, hash)}
 	return l.loadStaged(t, src, st, &fr)
 }
 
@@ -270,6 +365,9 @@ type staged struct {
 	rows    int64    // rows staged (parse rejects excluded)
 	rejects []Reject // rows the reader could not parse
 	facts   fieldFacts
+	// plainFile is set for a delimited file holding no quote at all: each
+	// line is a record, split at every delimiter (see distinctKeys).
+	plainFile *plainFile
 }
 
 // fieldFacts are what a scan of the file proved about all its values, so

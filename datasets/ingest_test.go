@@ -174,7 +174,7 @@ func TestIngestMaxErrorsKeepsRejects(t *testing.T) {
 
 var cmpFileReport = cmp.FilterPath(func(p cmp.Path) bool {
 	switch p.Last().String() {
-	case ".SHA256", ".Bytes", ".Columns", ".Attributes", ".Ignored":
+	case ".SHA256", ".LoadKey", ".Bytes", ".Columns", ".Attributes", ".Ignored":
 		return true
 	}
 	return false

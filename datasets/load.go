@@ -103,6 +103,22 @@ func (p *plan) text(col string) string {
 	return fmt.Sprintf("NULLIF(trim(%s), '')", ident(col))
 }
 
+// bareKeyFields returns the positions in the file (from 0) of the
+// table's key columns, when each is read from a bare staged column: there
+// the raw field is the stored value, and raw fields can be compared.
+func (p *plan) bareKeyFields(st *staged) ([]int, bool) {
+	var fields []int
+	for _, key := range p.table.Key {
+		col, ok := p.source[key]
+		k := slices.Index(st.columns, col)
+		if !ok || k < 0 || !p.facts.bare[col] {
+			return nil, false
+		}
+		fields = append(fields, k)
+	}
+	return fields, true
+}
+
 // decisionExpr normalises requests.decision: mapped source values first,
 // then the canonical words; an empty or absent decision means pending.
 func (p *plan) decisionExpr(src Source) string {

@@ -114,3 +114,38 @@ func TestIngestTrimsPaddedColumns(t *testing.T) {
 		t.Errorf("stored assignments (-want +got):\n%s", diff)
 	}
 }
+
+// TestDistinctKeys checks the fast key check of plain files: it may only
+// say "distinct" when no two data lines share the key fields.
+func TestDistinctKeys(t *testing.T) {
+	cases := []struct {
+		name, text string
+		fields     []int
+		want       bool
+	}{
+		{"distinct", "a,b,c\nu1,e1,x\nu1,e2,x\nu2,e1,x\n", []int{0, 1}, true},
+		{"repeated key", "a,b,c\nu1,e1,x\nu2,e1,x\nu1,e1,y\n", []int{0, 1}, false},
+		{"repeated other field only", "a,b,c\nu1,e1,x\nu2,e2,x\n", []int{0, 1}, true},
+		{"one key field", "a,b,c\nu1,e1,x\nu1,e2,x\n", []int{0}, false},
+		{"key in the last field, crlf", "a,b\r\nx,k1\r\ny,k1\n", []int{1}, false},
+		{"fields do not run together", "a,b\nab,c\na,bc\n", []int{0, 1}, true},
+		{"short line", "a,b,c\nu1,e1,x\nu2\n", []int{0, 1}, false},
+		{"header repeats a key", "a,b\na,b\n", []int{0, 1}, true},
+		{"no final line break", "a,b\nu1,e1\nu1,e1", []int{0, 1}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "f.csv")
+			if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := (&plainFile{path: path, delim: ','}).distinctKeys(tc.fields, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("distinctKeys(%q, %v) = %v, want %v", tc.text, tc.fields, got, tc.want)
+			}
+		})
+	}
+}

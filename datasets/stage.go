@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math"
 	"os"
@@ -55,6 +56,9 @@ func (l *loader) stageCSV(path, display string, tsv bool) (*staged, error) {
 		return nil, err
 	}
 	st.facts = scan.facts(header)
+	if !scan.quoted {
+		st.plainFile = &plainFile{path: path, delim: delim}
+	}
 	rejected, err := l.csvRejects(display, st, scan.lines)
 	if err != nil {
 		return nil, err
@@ -627,6 +631,7 @@ type delimScan struct {
 	// record) might hold something trim removes (see mayTrim), or a quote.
 	padded  []bool
 	nul     bool  // some byte of the file is NUL
+	quoted  bool  // some byte of the file is a quote
 	longest int64 // bytes of the longest record (a bound on any value)
 }
 
@@ -689,6 +694,7 @@ func (s *delimScanner) feed(p []byte) {
 		if q := bytes.IndexByte(text, '"'); q >= 0 {
 			s.plain(text[:q])
 			s.pad()
+			s.scan.quoted = true
 			switch s.state {
 			case fieldStart, quoteClosed:
 				s.state = quoted
@@ -876,4 +882,75 @@ func allSpace(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// plainFile is a delimited file with no quote in it: every line after the
+// header is one record, and its fields are the bytes between delimiters.
+type plainFile struct {
+	path  string
+	delim byte
+}
+
+// distinctKeys reports whether no two lines of the file share the raw
+// bytes of the given fields (positions from 0), comparing 64-bit hashes.
+// rows is the expected number of lines, to size the hash list. It errs on
+// the safe side: a repeated hash, a blank line or a short
+// line (which the loader rejects) all answer false, leaving the proof to
+// SQL. A true answer is exact: lines with different hashes differ.
+func (f *plainFile) distinctKeys(fields []int, rows int64) (bool, error) {
+	file, err := os.Open(f.path)
+	if err != nil {
+		return false, err
+	}
+	defer file.Close()
+	r := bufio.NewReaderSize(file, 1<<20)
+	seed := maphash.MakeSeed()
+	hashes := make([]uint64, 0, rows)
+	var h maphash.Hash
+	h.SetSeed(seed)
+	parts := make([][]byte, 0, 16)
+	for line := 0; ; line++ {
+		text, err := r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			return false, nil // a line too long to check here
+		}
+		if len(text) > 0 && line > 0 {
+			text = bytes.TrimSuffix(bytes.TrimSuffix(text, []byte{'\n'}), []byte{'\r'})
+			parts = splitFields(parts[:0], text, f.delim)
+			h.Reset()
+			for _, k := range fields {
+				if k >= len(parts) {
+					return false, nil
+				}
+				h.Write(parts[k])
+				h.WriteByte(0)
+			}
+			hashes = append(hashes, h.Sum64())
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	slices.Sort(hashes)
+	for k := 1; k < len(hashes); k++ {
+		if hashes[k] == hashes[k-1] {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// splitFields appends the fields of a line to dst.
+func splitFields(dst [][]byte, line []byte, delim byte) [][]byte {
+	for {
+		i := bytes.IndexByte(line, delim)
+		if i < 0 {
+			return append(dst, line)
+		}
+		dst = append(dst, line[:i])
+		line = line[i+1:]
+	}
 }

@@ -170,6 +170,10 @@ var metaTables = []string{
 		format VARCHAR, sha256 VARCHAR, bytes BIGINT, rows_read BIGINT, rows_loaded BIGINT,
 		rows_rejected BIGINT, duplicates BIGINT, columns VARCHAR[], attributes VARCHAR[],
 		ignored VARCHAR[])`,
+	// Added after the first release: what a load stored, and the snapshot
+	// whose rows an unchanged table kept (see loader.unchangedTables).
+	`ALTER TABLE snapshot_files ADD COLUMN IF NOT EXISTS load_key VARCHAR`,
+	`ALTER TABLE snapshot_files ADD COLUMN IF NOT EXISTS reused_from BIGINT`,
 	`CREATE TABLE IF NOT EXISTS rejects (
 		snapshot_id BIGINT NOT NULL, table_name VARCHAR, file VARCHAR, line BIGINT,
 		column_name VARCHAR, reason VARCHAR, raw VARCHAR)`,

@@ -170,6 +170,10 @@ func printIngestReport(e *env, rep *datasets.IngestReport) {
 	}
 	tw.Flush()
 	for _, f := range rep.Files {
+		if f.ReusedFrom != 0 {
+			fmt.Fprintf(e.stdout, "%s: unchanged since snapshot %d (same content and options): its rows stand, nothing read\n", f.File, f.ReusedFrom)
+			continue
+		}
 		if len(f.Attributes) > 0 {
 			fmt.Fprintf(e.stdout, "%s: kept as attributes: %s\n", f.File, strings.Join(f.Attributes, ", "))
 		}
