@@ -146,10 +146,11 @@ func RunReplay(d *hygiene.Data, opts Options) *Replay {
 	slices.SortFunc(campaigns, func(x, y *campaign) int { return cmp.Or(cmp.Compare(x.start, y.start), cmp.Compare(x.name, y.name)) })
 	overall := map[string]*Score{}
 	idx := newHistoryIndex(d)
+	var buf []hygiene.Assignment // the access of each campaign in turn
 	for _, cp := range campaigns {
 		cs := CampaignScore{Campaign: cp.name, Start: cp.start}
 		tiers := map[string]*Score{}
-		dd := accessAt(d, cp.start, cp.certs)
+		dd := accessAt(d, cp.start, cp.certs, &buf)
 		peers := hygiene.ComputePeers(dd, opts.Outliers)
 		v := newView(dd, peers, idx, cp.start, true, opts)
 		for _, k := range cp.certs {
@@ -193,9 +194,11 @@ func sortedTiers(m map[string]*Score) []Score {
 // and approved requests open at t. Sources and use are cleared (not known
 // as of t) and mined roles dropped. The rebuilt assignments are merged in
 // the order of d's, so that the copy is sorted in place; of repeated
-// cells, the current assignment is kept.
-func accessAt(d *hygiene.Data, t int64, certs []int32) *hygiene.Data {
-	var extra []hygiene.Assignment
+// cells, the current assignment is kept. They are built in *buf, which is
+// grown as needed and reused by the next call: the Data returned must not
+// be used after it.
+func accessAt(d *hygiene.Data, t int64, certs []int32, buf *[]hygiene.Assignment) *hygiene.Data {
+	extra := make([]hygiene.Assignment, 0, len(certs))
 	for _, k := range certs {
 		c := &d.Certifications[k]
 		extra = append(extra, hygiene.Assignment{Identity: c.Identity, Entitlement: c.Entitlement})
@@ -205,8 +208,10 @@ func accessAt(d *hygiene.Data, t int64, certs []int32) *hygiene.Data {
 			extra = append(extra, hygiene.Assignment{Identity: r.Identity, Entitlement: r.Entitlement, Granted: r.Decided})
 		}
 	}
-	slices.SortStableFunc(extra, compareCells)
-	asg := make([]hygiene.Assignment, 0, len(d.Assignments)+len(extra))
+	slices.SortFunc(extra, func(a, b hygiene.Assignment) int {
+		return cmp.Or(compareCells(a, b), cmp.Compare(a.Granted, b.Granted))
+	})
+	asg := slices.Grow((*buf)[:0], len(d.Assignments)+len(extra))
 	x := 0
 	for _, a := range d.Assignments {
 		if a.Granted != 0 && a.Granted >= t {
@@ -220,6 +225,7 @@ func accessAt(d *hygiene.Data, t int64, certs []int32) *hygiene.Data {
 		asg = append(asg, a)
 	}
 	asg = append(asg, extra[x:]...)
+	*buf = asg
 	dd := d.WithAssignments(asg)
 	dd.Roles = nil
 	return dd

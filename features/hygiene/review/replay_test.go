@@ -52,7 +52,8 @@ func TestAccessAtCells(t *testing.T) {
 			}
 		}
 		want := d.WithAssignments(asg)
-		got := accessAt(d, at, certs)
+		var buf []hygiene.Assignment
+		got := accessAt(d, at, certs, &buf)
 		if diff := cmp.Diff(cells(want.Assignments), cells(got.Assignments)); diff != "" {
 			t.Errorf("campaign %s: cells (-sorted +merged):\n%s", d.Word(name), diff)
 		}
