@@ -22,8 +22,11 @@
 // wall clock. Once identities and entitlements are read, the Read methods
 // of the other tables may run concurrently, each on its own reader, so
 // that a loader can stream several tables at once; the Read methods
-// intern repeated values (kinds, departments, campaigns, reviewers) so
-// that millions of rows share a few thousand strings.
+// intern repeated values (kinds, departments, applications) so that
+// millions of rows share a few thousand strings; certifications, the
+// largest table after the assignments, hold their campaign, decision and
+// reviewer as Words of the Data (Data.Word), so that their rows have no
+// pointers for the garbage collector to follow.
 //
 // # Checks
 //
