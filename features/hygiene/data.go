@@ -485,14 +485,14 @@ func (d *Data) Prepare() {
 	d.buildColumns()
 }
 
-// sortAssignments sorts the assignments by identity, then entitlement, and
-// drops repeated cells. Assignments that already come in that order (a
-// loader that reads them sorted, WithAssignments) are compacted in place;
-// others are counting-sorted by identity into one new slice first.
+// sortAssignments sorts the assignments by identity, then entitlement, in
+// place and drops repeated cells. Of repeated cells, the first row is kept
+// when the assignments came sorted (WithAssignments, or a loader that
+// reads them in that order); otherwise the one granted first.
 func (d *Data) sortAssignments() {
 	asg := d.Assignments
 	if !slices.IsSortedFunc(asg, compareCells) {
-		asg = sortByCell(asg, len(d.Identities))
+		sortByCell(asg, len(d.Identities))
 	}
 	ptr := make([]int32, len(d.Identities)+1)
 	w, dups := 0, 0
@@ -519,30 +519,44 @@ func compareCells(a, b Assignment) int {
 	return cmp.Or(cmp.Compare(a.Identity, b.Identity), cmp.Compare(a.Entitlement, b.Entitlement))
 }
 
-// sortByCell returns asg sorted by compareCells in a new slice: a
-// counting sort by identity (n identities), then each identity's
-// assignments by entitlement.
-func sortByCell(asg []Assignment, n int) []Assignment {
-	ptr := make([]int32, n+1)
+// sortByCell sorts asg by compareCells in place: an American flag sort
+// by identity (n identities), which moves each assignment at most once,
+// then each identity's assignments by entitlement. It needs no second
+// copy of the assignments (at a million identities, gigabytes). Repeated
+// cells end up next to each other, the one granted first first.
+func sortByCell(asg []Assignment, n int) {
+	end := make([]int32, n) // end of each identity's range
 	for _, a := range asg {
-		ptr[a.Identity+1]++
+		end[a.Identity]++
 	}
-	for i := 0; i < n; i++ {
-		ptr[i+1] += ptr[i]
+	next := make([]int32, n) // next unsettled slot of each identity's range
+	for i, sum := 0, int32(0); i < n; i++ {
+		next[i] = sum
+		sum += end[i]
+		end[i] = sum
 	}
-	sorted := make([]Assignment, len(asg))
-	next := slices.Clone(ptr[:n])
-	for _, a := range asg {
-		sorted[next[a.Identity]] = a
-		next[a.Identity]++
-	}
-	for i := 0; i < n; i++ {
-		seg := sorted[ptr[i]:ptr[i+1]]
-		if !slices.IsSortedFunc(seg, compareCells) {
-			slices.SortFunc(seg, compareCells)
+	start := slices.Clone(next)
+	for i := range int32(n) {
+		for k := next[i]; k < end[i]; k = next[i] {
+			a := asg[k]
+			if a.Identity == i {
+				next[i]++
+				continue
+			}
+			j := next[a.Identity] // a's place; what is there is looked at next
+			next[a.Identity]++
+			asg[k], asg[j] = asg[j], a
 		}
 	}
-	return sorted
+	byCell := func(a, b Assignment) int {
+		return cmp.Or(cmp.Compare(a.Entitlement, b.Entitlement), cmp.Compare(a.Granted, b.Granted),
+			cmp.Compare(a.LastUsed, b.LastUsed), cmp.Compare(a.Source, b.Source))
+	}
+	for i := range n {
+		if seg := asg[start[i]:end[i]]; !slices.IsSortedFunc(seg, byCell) {
+			slices.SortFunc(seg, byCell)
+		}
+	}
 }
 
 func (d *Data) buildColumns() {

@@ -1,6 +1,8 @@
 package hygiene
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -8,8 +10,8 @@ import (
 )
 
 // Prepare gives the same assignments whatever order they were added in,
-// and sorts assignments that come sorted (as rolemine reads them) in place,
-// without a second copy; a repeated cell keeps its first row.
+// sorting them in place, without a second copy; a repeated cell keeps its
+// first row when the input is sorted, and the row granted first otherwise.
 func TestPrepareAssignmentOrder(t *testing.T) {
 	type cell struct {
 		identity, entitlement string
@@ -44,12 +46,15 @@ func TestPrepareAssignmentOrder(t *testing.T) {
 	if diff := cmp.Diff([]string{"assignments: 1 repeated (identity, entitlement) rows collapsed"}, inOrder.Warnings); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
-	// Reversed, without the repeated cell (which copy survives an
-	// unsorted input is not specified).
-	reversed := slices.Concat(sorted[:3], sorted[4:])
+	// Reversed, the repeated cell granted last comes first.
+	reversed := slices.Clone(sorted)
 	slices.Reverse(reversed)
 	d := load(reversed)
+	first = &d.Assignments[0]
 	d.Prepare()
+	if &d.Assignments[0] != first {
+		t.Errorf("unsorted assignments were copied by Prepare")
+	}
 	if diff := cmp.Diff(want, d.Assignments); diff != "" {
 		t.Errorf("reversed input (-want +got):\n%s", diff)
 	}
@@ -58,6 +63,34 @@ func TestPrepareAssignmentOrder(t *testing.T) {
 		wlo, whi := inOrder.Held(i)
 		if lo != wlo || hi != whi {
 			t.Errorf("Held(%d) = [%d, %d), sorted input [%d, %d)", i, lo, hi, wlo, whi)
+		}
+	}
+}
+
+// WithAssignments sorts any permutation of prepared assignments back into
+// the order Prepare gave them: the in-place sort, checked on shuffles.
+func TestSortShuffled(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	d := NewData()
+	for i := range 200 {
+		d.AddIdentity(Identity{ID: fmt.Sprintf("i%03d", i)})
+	}
+	for e := range 50 {
+		d.AddEntitlement(Entitlement{ID: fmt.Sprintf("e%02d", e)})
+	}
+	for i := range 200 {
+		for e := range 50 {
+			if rng.IntN(4) == 0 {
+				d.AddAssignment(fmt.Sprintf("i%03d", i), fmt.Sprintf("e%02d", e), int64(rng.IntN(1000)), 0, SourceRole)
+			}
+		}
+	}
+	d.Prepare()
+	for range 5 {
+		shuffled := slices.Clone(d.Assignments)
+		rng.Shuffle(len(shuffled), func(x, y int) { shuffled[x], shuffled[y] = shuffled[y], shuffled[x] })
+		if diff := cmp.Diff(d.Assignments, d.WithAssignments(shuffled).Assignments); diff != "" {
+			t.Fatalf("shuffled (-prepared +sorted again):\n%s", diff)
 		}
 	}
 }
