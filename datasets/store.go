@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"strings"
 
@@ -37,6 +38,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		} {
 			if _, err := execer.ExecContext(ctx, q, nil); err != nil {
 				return err
+			}
+		}
+		if limit := memoryLimit(); limit != "" {
+			if _, err := execer.ExecContext(ctx, "SET memory_limit = "+sqlString(limit), nil); err != nil {
+				return fmt.Errorf("%s=%s: %w", MemoryLimitEnv, limit, err)
 			}
 		}
 		return nil
@@ -104,7 +110,11 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 	if err := checkExists(path); err != nil {
 		return nil, err
 	}
-	connector, err := duckdb.NewConnector(path+readOnlyConfig, nil)
+	config := readOnlyConfig
+	if limit := memoryLimit(); limit != "" {
+		config += "&memory_limit=" + url.QueryEscape(limit)
+	}
+	connector, err := duckdb.NewConnector(path+config, nil)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s read-only: %w", path, err)
 	}

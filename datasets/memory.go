@@ -1,0 +1,32 @@
+package datasets
+
+import (
+	"fmt"
+	"os"
+)
+
+// MemoryLimitEnv names the environment variable that sets DuckDB's
+// memory_limit for every database rolemine opens, in DuckDB's syntax
+// (e.g. 6GiB, 12000MB).
+const MemoryLimitEnv = "ROLEMINE_DUCKDB_MEMORY"
+
+// memoryShare is the share of physical memory DuckDB may use by default.
+// DuckDB's own default, 80 %, leaves too little for the Go side of the
+// same process (the matrices of mine, hygiene and review) and let one
+// million-identity load reach 13.6 GiB: a load holds every file it staged
+// until it commits. Under the limit DuckDB spills to DB.tmp beside the
+// database instead.
+const memoryShare = 0.4
+
+// memoryLimit returns DuckDB's memory_limit setting: MemoryLimitEnv when
+// set, else memoryShare of physical memory, or "" (DuckDB's default) where
+// the system does not tell its memory.
+func memoryLimit() string {
+	if v := os.Getenv(MemoryLimitEnv); v != "" {
+		return v
+	}
+	if total := physicalMemory(); total > 0 {
+		return fmt.Sprintf("%dMiB", int64(float64(total)*memoryShare)>>20)
+	}
+	return ""
+}
