@@ -32,11 +32,11 @@ func (b *MatrixBuilder) AddRecords(r array.RecordReader) error {
 
 // AddRecord adds the cells of one record batch; see AddRecords.
 func (b *MatrixBuilder) AddRecord(rec arrow.RecordBatch) error {
-	ids, err := stringColumn(rec, IdentityColumn)
+	ids, err := StringColumn(rec, IdentityColumn)
 	if err != nil {
 		return err
 	}
-	ents, err := stringColumn(rec, EntitlementColumn)
+	ents, err := StringColumn(rec, EntitlementColumn)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func (b *MatrixBuilder) AddColRecords(r array.RecordReader, col string) error {
 
 func eachString(r array.RecordReader, col string, fn func(string)) error {
 	for r.Next() {
-		a, err := stringColumn(r.RecordBatch(), col)
+		a, err := StringColumn(r.RecordBatch(), col)
 		if err != nil {
 			return err
 		}
@@ -124,14 +124,17 @@ func eachString(r array.RecordReader, col string, fn func(string)) error {
 	return r.Err()
 }
 
-// stringValues is the read side shared by Arrow's String and LargeString.
-type stringValues interface {
+// StringValues is the read side shared by Arrow's String, LargeString
+// and StringView arrays.
+type StringValues interface {
 	Len() int
 	IsNull(int) bool
 	Value(int) string
 }
 
-func stringColumn(rec arrow.RecordBatch, name string) (stringValues, error) {
+// StringColumn returns the string column name of rec, whichever of
+// Arrow's string types it has.
+func StringColumn(rec arrow.RecordBatch, name string) (StringValues, error) {
 	idx := rec.Schema().FieldIndices(name)
 	if len(idx) == 0 {
 		return nil, fmt.Errorf("features: record has no column %q", name)

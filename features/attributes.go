@@ -105,9 +105,9 @@ func (a *Attributes) Members(k int, c int32) []int32 {
 func (a *Attributes) AddRecords(m *Matrix, r array.RecordReader) (unknown int, err error) {
 	for r.Next() {
 		rec := r.RecordBatch()
-		cols := make([]stringValues, 3)
+		cols := make([]StringValues, 3)
 		for k, name := range []string{IdentityColumn, "name", "value"} {
-			if cols[k], err = stringColumn(rec, name); err != nil {
+			if cols[k], err = StringColumn(rec, name); err != nil {
 				return unknown, err
 			}
 		}

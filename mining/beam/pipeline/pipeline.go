@@ -31,8 +31,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
@@ -210,11 +208,11 @@ func ReadPartition(ctx context.Context, path string) (*features.Matrix, error) {
 	var ids, ents []string
 	for rr.Next() {
 		rec := rr.RecordBatch()
-		is, err := stringColumn(rec, features.IdentityColumn)
+		is, err := features.StringColumn(rec, features.IdentityColumn)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		es, err := stringColumn(rec, features.EntitlementColumn)
+		es, err := features.StringColumn(rec, features.EntitlementColumn)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
@@ -259,28 +257,4 @@ func readFile(ctx context.Context, path string) ([]byte, error) {
 	}
 	defer r.Close()
 	return io.ReadAll(r)
-}
-
-// stringValues is the read side shared by Arrow's string arrays.
-type stringValues interface {
-	Len() int
-	IsNull(int) bool
-	Value(int) string
-}
-
-func stringColumn(rec arrow.RecordBatch, name string) (stringValues, error) {
-	idx := rec.Schema().FieldIndices(name)
-	if len(idx) == 0 {
-		return nil, fmt.Errorf("no column %q", name)
-	}
-	switch a := rec.Column(idx[0]).(type) {
-	case *array.String:
-		return a, nil
-	case *array.LargeString:
-		return a, nil
-	case *array.StringView:
-		return a, nil
-	default:
-		return nil, fmt.Errorf("column %q is %s, want a string type", name, a.DataType())
-	}
 }
