@@ -30,3 +30,19 @@ func memoryLimit() string {
 	}
 	return ""
 }
+
+// goMemoryShare is the share of physical memory the Go heap of a rolemine
+// process aims to stay within, beside DuckDB's memoryShare. Without a
+// limit the Go collector lets the heap grow to twice what is live: the
+// million-identity hygiene and review runs held 6–8 GiB of live data and
+// peaked at 17–20 GiB.
+const goMemoryShare = 0.4
+
+// GoMemoryLimit returns the soft memory limit for the Go runtime
+// (runtime/debug.SetMemoryLimit): goMemoryShare of physical memory, or 0
+// where the system does not tell its memory. It is a soft limit: the
+// collector works harder near it, and a heap that needs more still gets
+// it.
+func GoMemoryLimit() int64 {
+	return int64(float64(physicalMemory()) * goMemoryShare)
+}

@@ -17,6 +17,7 @@ import (
 )
 
 func main() {
+	limitGoMemory()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -90,6 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usagef("%s: %v (see rolemine help %s)", cmd.name, err, cmd.name)
 	}
 	env := &env{stdout: stdout, stderr: stderr, flags: fs}
+	defer startProfile()()
 	return cmd.run(ctx, env, fs.Args())
 }
 

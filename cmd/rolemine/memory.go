@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+
+	"rolemine/datasets"
 )
 
 // resetPeakMemory returns freed memory to the operating system and resets
@@ -42,4 +44,17 @@ func peakMemory() (int64, bool) {
 // formatGiB renders a byte count in GiB with two decimals.
 func formatGiB(bytes int64) string {
 	return strconv.FormatFloat(float64(bytes)/(1<<30), 'f', 2, 64) + " GiB"
+}
+
+// limitGoMemory sets the Go runtime's soft memory limit to
+// datasets.GoMemoryLimit unless GOMEMLIMIT (which the runtime reads
+// itself) is set, and returns the limit in force (math.MaxInt64 for
+// none).
+func limitGoMemory() int64 {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		if limit := datasets.GoMemoryLimit(); limit > 0 {
+			debug.SetMemoryLimit(limit)
+		}
+	}
+	return debug.SetMemoryLimit(-1)
 }
