@@ -13,6 +13,8 @@ type batchInfo struct {
 	AsOf time.Time
 	// PolicyDir receives the policy evaluate writes, as <policy id>.json.
 	PolicyDir string
+	// Signals carries the scoring data evaluate built to triage.
+	Signals *signalCache
 }
 
 // now returns the batch's clock, or the time now outside a batch.

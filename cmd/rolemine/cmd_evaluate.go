@@ -179,8 +179,12 @@ func prepareScoring(ctx context.Context, e *env, store *datasets.Store, snapshot
 		return nil, nil, nil, fmt.Errorf("%s holds no requests: load a request history with rolemine ingest --table requests", store.Path())
 	}
 	var data *scoringData
-	if err := e.run("building signals", func() (err error) { data, err = loadScoringData(ctx, store); return err }); err != nil {
+	var reused bool
+	if err := e.run("building signals", func() (err error) { data, reused, err = e.batch.Signals.load(ctx, store); return err }); err != nil {
 		return nil, nil, nil, err
+	}
+	if reused {
+		e.logf("signals: those built earlier in this batch, from the same snapshot and roles")
 	}
 	feat := score.NewFeaturizer(data.m, data.signals)
 	feat.Bind(reqs)

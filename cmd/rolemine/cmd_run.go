@@ -129,11 +129,14 @@ func runBatch(ctx context.Context, e *env, o *runOptions, args []string) error {
 		return err
 	}
 	be := *e
-	be.batch = batchInfo{ID: b.id, AsOf: b.asOf, PolicyDir: filepath.Join(o.Out, "policies")}
+	be.batch = batchInfo{ID: b.id, AsOf: b.asOf, PolicyDir: filepath.Join(o.Out, "policies"), Signals: &signalCache{}}
 	for _, name := range batchStages {
 		resetPeakMemory()
 		start := time.Now()
 		note, err := b.runStage(ctx, &be, name)
+		if name != "evaluate" {
+			be.batch.Signals.drop() // only triage, next, uses what evaluate built
+		}
 		if err != nil {
 			b.end(context.WithoutCancel(ctx), "failed", fmt.Sprintf("stage %s: %v", name, err))
 			return fmt.Errorf("batch %s: stage %s failed (previous outputs left in place): %w", b.id, name, err)

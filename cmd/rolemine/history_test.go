@@ -65,6 +65,11 @@ func TestNightlyRunHistory(t *testing.T) {
 		}
 	}
 
+	// Triage scores with the signals evaluate built, once.
+	if n := strings.Count(stderr.String(), "signals: those built earlier in this batch"); n != 1 {
+		t.Errorf("the batch reused the signals %d times, want once (by triage):\n%s", n, stderr.String())
+	}
+
 	printed := stageTimes(stdout.String())
 	if _, err := os.Stat("/proc/self/status"); err == nil {
 		for _, st := range printed {

@@ -115,3 +115,49 @@ func loadRoles(ctx context.Context, store *datasets.Store, m *features.Matrix) (
 	}
 	return roles, names, rows.Err()
 }
+
+// signalCache hands the scoring data one stage of a batch built to the
+// next: evaluate and triage score the same snapshot with the roles of the
+// same mining run, and building the signals is most of triage's time at a
+// million identities. The data are kept only while the snapshot and the
+// latest mine run are those they were built from. A nil cache (commands
+// run by hand) keeps nothing.
+type signalCache struct {
+	built [2]int64 // snapshot and mine run of data
+	data  *scoringData
+}
+
+// load returns the kept data when they were built from the store's
+// latest snapshot and mine run, and reused reports it; otherwise it builds
+// them (dropping the old first) and keeps them.
+func (c *signalCache) load(ctx context.Context, store *datasets.Store) (data *scoringData, reused bool, err error) {
+	if c == nil {
+		data, err = loadScoringData(ctx, store)
+		return data, false, err
+	}
+	snapshot, err := store.LatestSnapshot(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	run, _, err := store.LatestRun(ctx, "mine")
+	if err != nil {
+		return nil, false, err
+	}
+	key := [2]int64{snapshot, run}
+	if c.data != nil && c.built == key {
+		return c.data, true, nil
+	}
+	c.data = nil
+	if data, err = loadScoringData(ctx, store); err != nil {
+		return nil, false, err
+	}
+	c.built, c.data = key, data
+	return data, false, nil
+}
+
+// drop lets the kept data go.
+func (c *signalCache) drop() {
+	if c != nil {
+		c.data = nil
+	}
+}
