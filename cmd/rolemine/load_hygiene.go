@@ -142,17 +142,18 @@ func loadHygieneData(ctx context.Context, store *datasets.Store, l hygieneLoad) 
 	return d, nil
 }
 
-// reserveLarge sizes the large state tables of d from their row counts,
-// so that each is allocated once. Counting current_certifications would
-// cost as much as reading it (the view picks the latest row of each key).
-// The assignments are not read ORDER BY identity and entitlement, which
-// would let Prepare sort them in place: DuckDB would hold the sorted
+// reserveLarge sizes the large tables of d from their row counts, so that
+// each is allocated once. current_certifications is bounded by the rows of
+// every load (counting the view would cost as much as reading it: it
+// picks the latest row of each key); Prepare gives back what a bound left
+// unused. The assignments are not read ORDER BY identity and entitlement,
+// which would let Prepare sort them in place: DuckDB would hold the sorted
 // result, twice what the copy Prepare makes takes, and keep it after the
 // query.
 func reserveLarge(ctx context.Context, store *datasets.Store, d *hygiene.Data) error {
 	var n hygiene.Sizes
-	err := store.DB().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM current_assignments), (SELECT count(*) FROM current_accounts)`).Scan(
-		&n.Assignments, &n.Accounts)
+	err := store.DB().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM current_assignments), (SELECT count(*) FROM current_accounts),
+			(SELECT count(*) FROM certifications)`).Scan(&n.Assignments, &n.Accounts, &n.Certifications)
 	if err != nil {
 		return fmt.Errorf("load: %w", err)
 	}

@@ -273,8 +273,10 @@ func (d *Data) noteTime(t int64) {
 // AsOf, so that results on given data never depend on the wall clock.
 func (d *Data) Newest() int64 { return d.newest.Load() }
 
-// Sizes are row counts of the large tables, for Reserve.
-type Sizes struct{ Assignments, Accounts int }
+// Sizes are row counts of the large tables, for Reserve. Certifications
+// may be an upper bound (the rows of every load, of which the current
+// ones are a part): Prepare gives back the room a bound left unused.
+type Sizes struct{ Assignments, Accounts, Certifications int }
 
 // Reserve makes room for n more rows of each large table, so that a loader
 // that knows the row counts allocates each table once: growing a table of
@@ -284,6 +286,15 @@ func (d *Data) Reserve(n Sizes) {
 	d.checkOpen()
 	d.Assignments = slices.Grow(d.Assignments, n.Assignments)
 	d.Accounts = slices.Grow(d.Accounts, n.Accounts)
+	d.Certifications = slices.Grow(d.Certifications, n.Certifications)
+}
+
+// fitCertifications copies the certifications into a table of their size
+// when more than a quarter of the room reserved for them is unused.
+func (d *Data) fitCertifications() {
+	if n := len(d.Certifications); cap(d.Certifications)-n > cap(d.Certifications)/4 {
+		d.Certifications = slices.Clone(d.Certifications)
+	}
 }
 
 // AddAssignment appends an assignment given by ids; an unknown id skips the
@@ -455,10 +466,12 @@ func (d *Data) checkOpen() {
 
 // Prepare sorts the assignments by identity and entitlement, collapses
 // duplicate assignments, sorts role lists and builds the indices the checks
-// use. It must be called once, after the last Add.
+// use; it gives back the room Reserve left unused by more than a quarter
+// of a table. It must be called once, after the last Add.
 func (d *Data) Prepare() {
 	d.checkOpen()
 	d.prepared = true
+	d.fitCertifications()
 	keys := make([]string, 0, len(d.unknown))
 	for k := range d.unknown {
 		keys = append(keys, k)

@@ -94,3 +94,25 @@ func TestSortShuffled(t *testing.T) {
 		}
 	}
 }
+
+// Room reserved for certifications beyond a bound that proved loose by
+// more than a quarter is given back by Prepare, keeping the rows; a close
+// bound keeps its table.
+func TestPrepareFitsCertifications(t *testing.T) {
+	for _, tc := range []struct{ reserved, added, wantCap int }{{100, 10, 10}, {12, 10, 12}, {10, 10, 10}} {
+		d := NewData()
+		d.AddIdentity(Identity{ID: "a"})
+		d.AddEntitlement(Entitlement{ID: "x"})
+		d.Reserve(Sizes{Certifications: tc.reserved})
+		for k := range tc.added {
+			d.AddCertification("a", "x", fmt.Sprint("c", k), int64(k+1), "keep", "r")
+		}
+		d.Prepare()
+		if got := cap(d.Certifications); got != tc.wantCap {
+			t.Errorf("reserved %d, added %d: capacity %d, want %d", tc.reserved, tc.added, got, tc.wantCap)
+		}
+		if len(d.Certifications) != tc.added || d.Word(d.Certifications[tc.added-1].Campaign) != fmt.Sprint("c", tc.added-1) {
+			t.Errorf("reserved %d, added %d: certifications %+v", tc.reserved, tc.added, d.Certifications)
+		}
+	}
+}
