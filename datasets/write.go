@@ -56,7 +56,8 @@ func (tx *Tx) QueryRow(query string, args ...any) *sql.Row {
 
 // Append bulk-appends rows to table with DuckDB's appender. rows calls add
 // once per row with the values of every column in table order (string,
-// int64, float64, bool, time.Time or nil).
+// int64, float64, bool, time.Time or nil). Each value crosses into DuckDB
+// on its own: tables of millions of rows go through AppendArrow.
 func (tx *Tx) Append(table string, rows func(add func(values ...driver.Value) error) error) error {
 	return tx.conn.Raw(func(dc any) error {
 		a, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", table)
