@@ -16,6 +16,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/spf13/pflag"
 
 	"rolemine/datasets"
@@ -347,19 +349,8 @@ func storeHygiene(ctx context.Context, store *datasets.Store, run *datasets.Run,
 		if err := tx.RecordRun(run, out); err != nil {
 			return err
 		}
-		err := tx.Append("hygiene_findings", func(add func(...driver.Value) error) error {
-			words := boxes{} // check names, severities, types and next steps repeat
-			row := make([]driver.Value, 10)
-			row[0] = run.ID
-			for k := range rep.Findings {
-				f := &rep.Findings[k]
-				row[1], row[2], row[3], row[4] = words.box(f.Check), words.box(string(f.Severity)), words.box(f.SubjectType), f.SubjectID
-				row[5], row[6], row[7], row[8], row[9] = words.box(f.RelatedType), f.RelatedID, f.Confidence, f.Evidence, words.box(f.NextStep)
-				if err := add(row...); err != nil {
-					return err
-				}
-			}
-			return nil
+		err := tx.AppendArrow("hygiene_findings", findingSchema, func(rows *datasets.ArrowRows) error {
+			return findingRows(run.ID, rep.Findings, rows)
 		})
 		if err != nil {
 			return err
@@ -394,17 +385,41 @@ func storeHygiene(ctx context.Context, store *datasets.Store, run *datasets.Run,
 	})
 }
 
-// boxes holds strings boxed as driver.Value, so that a value repeated over
-// millions of appended rows is boxed once.
-type boxes map[string]driver.Value
-
-func (b boxes) box(s string) driver.Value {
-	v, ok := b[s]
-	if !ok {
-		v = s
-		b[s] = v
+// findingSchema is the Arrow form of the hygiene_findings rows. Texts are
+// stored as they are, empty ones included.
+var findingSchema = func() *arrow.Schema {
+	fields := []arrow.Field{{Name: "run_id", Type: arrow.PrimitiveTypes.Int64}}
+	for _, name := range []string{"check", "severity", "subject_type", "subject_id", "related_type", "related_id"} {
+		fields = append(fields, arrow.Field{Name: name, Type: arrow.BinaryTypes.String})
 	}
-	return v
+	fields = append(fields, arrow.Field{Name: "confidence", Type: arrow.PrimitiveTypes.Float64},
+		arrow.Field{Name: "evidence", Type: arrow.BinaryTypes.String}, arrow.Field{Name: "next_step", Type: arrow.BinaryTypes.String})
+	return arrow.NewSchema(fields, nil)
+}()
+
+// findingRows adds the hygiene_findings rows of run to rows.
+func findingRows(run int64, findings []hygiene.Finding, rows *datasets.ArrowRows) error {
+	runs, confidence := rows.Field(0).(*array.Int64Builder), rows.Field(7).(*array.Float64Builder)
+	text := func(k int) *array.StringBuilder { return rows.Field(k).(*array.StringBuilder) }
+	check, severity, subjectType, subjectID, relatedType, relatedID := text(1), text(2), text(3), text(4), text(5), text(6)
+	evidence, nextStep := text(8), text(9)
+	for k := range findings {
+		f := &findings[k]
+		runs.Append(run)
+		check.Append(f.Check)
+		severity.Append(string(f.Severity))
+		subjectType.Append(f.SubjectType)
+		subjectID.Append(f.SubjectID)
+		relatedType.Append(f.RelatedType)
+		relatedID.Append(f.RelatedID)
+		confidence.Append(f.Confidence)
+		evidence.Append(f.Evidence)
+		nextStep.Append(f.NextStep)
+		if err := rows.EndRow(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func toFloat(v any) (float64, bool) {

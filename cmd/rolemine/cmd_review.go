@@ -8,6 +8,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/spf13/pflag"
 
 	"rolemine/datasets"
@@ -189,8 +191,8 @@ func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, 
 		if err := tx.RecordRun(run, summary); err != nil {
 			return err
 		}
-		err := tx.Append("review_items", func(add func(...driver.Value) error) error {
-			return c.WritePackets(dir, itemRows(run.ID, c.Data, add))
+		err := tx.AppendArrow("review_items", reviewItemSchema, func(rows *datasets.ArrowRows) error {
+			return c.WritePackets(dir, itemRows(run.ID, c.Data, rows))
 		})
 		if err != nil {
 			return err
@@ -221,39 +223,53 @@ func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, 
 	})
 }
 
-// itemRows returns a review.Campaign.WritePackets callback that appends
-// the review_items rows of run to add. Values are boxed once per
-// identity, entitlement and word, and the row is reused: millions of rows.
-func itemRows(run int64, d *hygiene.Data, add func(...driver.Value) error) func(*review.Packet, []review.Item) error {
-	ids, ents := make([]driver.Value, len(d.Identities)), make([]driver.Value, len(d.Entitlements))
-	words := boxes{}
-	row := make([]driver.Value, 8)
-	row[0] = run
+// reviewItemSchema is the Arrow form of the review_items rows.
+var reviewItemSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "run_id", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "reviewer_id", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "identity_id", Type: arrow.BinaryTypes.String},
+	{Name: "entitlement_id", Type: arrow.BinaryTypes.String},
+	{Name: "suggestion", Type: arrow.BinaryTypes.String},
+	{Name: "confidence", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	{Name: "item_group", Type: arrow.BinaryTypes.String},
+	{Name: "evidence_leans", Type: arrow.BinaryTypes.String, Nullable: true},
+}, nil)
+
+// itemRows returns a review.Campaign.WritePackets callback that adds the
+// review_items rows of run to rows.
+func itemRows(run int64, d *hygiene.Data, rows *datasets.ArrowRows) func(*review.Packet, []review.Item) error {
+	runs, reviewer, identity, entitlement := rows.Field(0).(*array.Int64Builder), rows.Field(1).(*array.StringBuilder),
+		rows.Field(2).(*array.StringBuilder), rows.Field(3).(*array.StringBuilder)
+	suggestion, confidence, group, lean := rows.Field(4).(*array.StringBuilder), rows.Field(5).(*array.Float64Builder),
+		rows.Field(6).(*array.StringBuilder), rows.Field(7).(*array.StringBuilder)
 	return func(p *review.Packet, items []review.Item) error {
-		row[1] = nil
-		if p.Reviewer != review.Unassigned {
-			row[1] = p.Reviewer
-		}
 		for k := range items {
 			it := &items[k]
-			if ids[it.Identity] == nil {
-				ids[it.Identity] = d.Identities[it.Identity].ID
+			runs.Append(run)
+			appendText(reviewer, p.Reviewer)
+			identity.Append(d.Identities[it.Identity].ID)
+			entitlement.Append(d.Entitlements[it.Entitlement].ID)
+			suggestion.Append(it.Suggestion)
+			if it.Suggestion == review.Decide {
+				confidence.AppendNull()
+			} else {
+				confidence.Append(it.Confidence)
 			}
-			if ents[it.Entitlement] == nil {
-				ents[it.Entitlement] = d.Entitlements[it.Entitlement].ID
-			}
-			row[2], row[3], row[4], row[6] = ids[it.Identity], ents[it.Entitlement], words.box(it.Suggestion), words.box(it.Group)
-			row[5], row[7] = nil, nil
-			if it.Suggestion != review.Decide {
-				row[5] = it.Confidence
-			}
-			if it.Lean != "" {
-				row[7] = words.box(it.Lean)
-			}
-			if err := add(row...); err != nil {
+			group.Append(it.Group)
+			appendText(lean, it.Lean)
+			if err := rows.EndRow(); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
+}
+
+// appendText appends s to b, or NULL when s is empty.
+func appendText(b *array.StringBuilder, s string) {
+	if s == "" {
+		b.AppendNull()
+		return
+	}
+	b.Append(s)
 }

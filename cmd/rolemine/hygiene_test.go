@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -97,5 +98,54 @@ func TestHygieneReviewGenerated(t *testing.T) {
 		(SELECT count(*) FROM runs WHERE command IN ('hygiene', 'review'))`).Scan(&findings, &items, &runs)
 	if err != nil || findings != len(recs)-1 || items != rv.Totals["items"] || runs != 2 {
 		t.Errorf("stored %d findings (want %d), %d items (want %d), %d runs: %v", findings, len(recs)-1, items, rv.Totals["items"], runs, err)
+	}
+	checkStoredItems(t, store, filepath.Join(work, "rv"))
+}
+
+// checkStoredItems checks that the review items stored are those of the
+// packets' CSV files in dir: reviewer (NULL for the unassigned packet),
+// access, suggestion, group, and a confidence exactly when the item is
+// pre-decided.
+func checkStoredItems(t *testing.T, store *datasets.Store, dir string) {
+	t.Helper()
+	rows, err := store.DB().Query(`SELECT coalesce(reviewer_id, ''), identity_id, entitlement_id, suggestion, confidence IS NOT NULL, item_group
+		FROM review_items`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	stored := map[[6]string]bool{}
+	for rows.Next() {
+		var k [6]string
+		var confident bool
+		if err := rows.Scan(&k[0], &k[1], &k[2], &k[3], &confident, &k[5]); err != nil {
+			t.Fatal(err)
+		}
+		k[4] = fmt.Sprint(confident)
+		stored[k] = true
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "packet-*.csv"))
+	n := 0
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(f).ReadAll()
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs[1:] {
+			k := [6]string{r[0], r[1], r[3], r[6], fmt.Sprint(r[7] != ""), r[8]}
+			if !stored[k] {
+				t.Errorf("%s: item %v is not stored as such", filepath.Base(name), k)
+				return
+			}
+			n++
+		}
+	}
+	if n != len(stored) || n == 0 {
+		t.Errorf("the packets hold %d items, %d distinct items are stored", n, len(stored))
 	}
 }
