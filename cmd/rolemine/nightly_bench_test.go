@@ -24,7 +24,9 @@ var nightlySizes = flag.String("nightly", "20000x5000,100000x20000", "organisati
 // each a separate process so that its peak resident memory is its own.
 // night=first is the first night (ingest of the whole organisation,
 // mining, evaluation with a new policy, triage, outcomes, report); night=next
-// the following one, on an extract with 1 % of the assignments changed
+// the following one, a day later on the generator's clock (hygiene and
+// review date their findings by the newest time in the data), on an
+// extract with 1 % of the assignments changed
 // (half revoked, half new) and the reviewers' verdicts on the first night:
 // roles matched to the first night's, the policy not yet due. Besides the
 // time per batch it reports each stage's seconds and peak memory, as the
@@ -51,11 +53,14 @@ func BenchmarkNightlyRun(b *testing.B) {
 		assignments := float64(stats.Rows(synth.AssignmentsFile))
 		name := fmt.Sprintf("identities=%d", identities)
 		base := filepath.Join(work, "base")
+		// The nights follow the generator's clock: the first is its "today",
+		// the next a day later, with the changes made in between.
+		first, next := opts.Now.Format(time.DateOnly), opts.Now.AddDate(0, 0, 1).Format(time.DateOnly)
 		b.Run(name+"/night=first", func(b *testing.B) {
 			var last nightly
 			for b.Loop() {
 				os.RemoveAll(base) // the last first night stays, for night=next
-				last = runNightly(b, filepath.Join(base, "db.duckdb"), org, filepath.Join(base, "out"), "2026-11-29")
+				last = runNightly(b, filepath.Join(base, "db.duckdb"), org, filepath.Join(base, "out"), first)
 			}
 			last.report(b, assignments)
 			// The next night needs the database and the policies, not
@@ -63,13 +68,13 @@ func BenchmarkNightlyRun(b *testing.B) {
 			os.RemoveAll(filepath.Join(base, "out", "review"))
 		})
 		b.Run(name+"/night=next", func(b *testing.B) {
-			next := filepath.Join(work, "next")
-			copyDir(b, org, next)
-			changeAssignments(b, org, next)
+			nextOrg := filepath.Join(work, "next")
+			copyDir(b, org, nextOrg)
+			changeAssignments(b, org, nextOrg, opts.Now.Add(12*time.Hour))
 			if _, err := os.Stat(filepath.Join(base, "db.duckdb")); err != nil {
-				runNightly(b, filepath.Join(base, "db.duckdb"), org, filepath.Join(base, "out"), "2026-11-29")
+				runNightly(b, filepath.Join(base, "db.duckdb"), org, filepath.Join(base, "out"), first)
 			}
-			benchRun(b, b.Context(), "simulate", "--db", filepath.Join(base, "db.duckdb"), "--org", org, "--out", filepath.Join(next, "outcomes.csv"))
+			benchRun(b, b.Context(), "simulate", "--db", filepath.Join(base, "db.duckdb"), "--org", org, "--out", filepath.Join(nextOrg, "outcomes.csv"))
 			var last nightly
 			for b.Loop() {
 				b.StopTimer()
@@ -77,7 +82,7 @@ func BenchmarkNightlyRun(b *testing.B) {
 				copyInto(b, filepath.Join(base, "db.duckdb"), filepath.Join(dir, "db.duckdb"))
 				copyDir(b, filepath.Join(base, "out", "policies"), filepath.Join(dir, "out", "policies"))
 				b.StartTimer()
-				last = runNightly(b, filepath.Join(dir, "db.duckdb"), next, filepath.Join(dir, "out"), "2026-11-30")
+				last = runNightly(b, filepath.Join(dir, "db.duckdb"), nextOrg, filepath.Join(dir, "out"), next)
 			}
 			last.report(b, assignments)
 		})
@@ -143,10 +148,10 @@ func (n nightly) report(b *testing.B, assignments float64) {
 // changeAssignments writes into next a copy of org's assignments file
 // with 1 % of its rows changed: every 200th row revoked (left out) and, at
 // every 200th row at another offset, a new grant of that row's identity to
-// an entitlement of the catalogue it does not hold. The generator writes an
-// identity's rows together, which is what lets one identity's entitlements
-// be known when its new grant is chosen.
-func changeAssignments(b *testing.B, org, next string) {
+// an entitlement of the catalogue it does not hold, granted at the time
+// given. The generator writes an identity's rows together, which is what
+// lets one identity's entitlements be known when its new grant is chosen.
+func changeAssignments(b *testing.B, org, next string, granted time.Time) {
 	b.Helper()
 	catalogue := firstColumn(b, filepath.Join(org, synth.EntitlementsFile))
 	in, err := os.Open(filepath.Join(org, synth.AssignmentsFile))
@@ -176,7 +181,7 @@ func changeAssignments(b *testing.B, org, next string) {
 			}
 			ent := catalogue[pick%len(catalogue)]
 			held[ent] = true
-			fmt.Fprintf(w, "%s,%s,2026-11-29 12:00:00,direct,\n", identity, ent)
+			fmt.Fprintf(w, "%s,%s,%s,direct,\n", identity, ent, granted.Format(time.DateTime))
 			pick += 7919
 		}
 		clear(held)
