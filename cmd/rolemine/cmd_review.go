@@ -56,7 +56,12 @@ first and are never pre-decided; routine items are grouped for quick
 confirmation. Writes DIR/packet-<reviewer>.html and .csv, summary.csv,
 summary.html and summary.json. With --replay (default) the suggestions are
 recomputed for every past campaign from the data available before it and
-compared with the recorded decisions, per risk tier.`,
+compared with the recorded decisions, per risk tier.
+
+The hygiene findings in the evidence are those of the latest hygiene run on the
+same snapshot and reference time, when there is one (with the options it ran
+with); otherwise review looks for duplicate identities, dormant accounts and
+non-humans without an owner itself, with hygiene's default options.`,
 		flags: func() *pflag.FlagSet { fs := newFlagSet("review"); o = reviewOptions{}; o.AddFlags(fs); return fs },
 		run:   func(ctx context.Context, e *env, args []string) error { return runReview(ctx, e, o, args) },
 	}
@@ -108,21 +113,25 @@ func runReview(ctx context.Context, e *env, o reviewOptions, args []string) erro
 		}
 	}()
 	var camp *review.Campaign
-	e.run("preparing packets", func() error {
-		// Peer coverage and the hygiene checks are independent: both
-		// run at once (the outlier check is not run, so the report has
-		// no peers of its own).
+	err = e.run("preparing packets", func() error {
+		// Peer coverage and the hygiene evidence are independent: both
+		// are made at once (the outlier check is not run, so the report
+		// has no peers of its own).
 		peers := make(chan *hygiene.Peers, 1)
 		go func() { peers <- hygiene.ComputePeers(d, opts.Outliers) }()
-		hopts := hygiene.DefaultOptions
-		hopts.Checks = []string{hygiene.CheckDuplicateIdentity, hygiene.CheckDormantAccount, hygiene.CheckNonHumanOwner}
-		rep := hygiene.Run(d, hopts)
+		rep, err := reviewFindings(ctx, e, store, snapshot, d)
+		if err != nil {
+			return err
+		}
 		rep.Peers = <-peers
 		camp = review.Prepare(d, rep, opts)
 		camp.Prepared = time.Now().Unix()
 		camp.Warnings = append(camp.Warnings, rep.Warnings...)
 		return nil
 	})
+	if err != nil {
+		return err
+	}
 	<-replayed
 	if replay != nil && len(replay.Campaigns) == 0 {
 		camp.Warnings = append(camp.Warnings, "no past certification decisions: the suggestions could not be measured")
@@ -137,6 +146,23 @@ func runReview(ctx context.Context, e *env, o reviewOptions, args []string) erro
 	printReview(e, camp, replay)
 	e.logf("wrote %d packets and %s", len(camp.Packets), filepath.Join(o.Out, "summary.html"))
 	return nil
+}
+
+// reviewFindings returns the hygiene findings the packets give as
+// evidence: those stored by a hygiene run on the snapshot at the same
+// reference time (see storedFindings), or else those of the reviewChecks
+// run now with the default options.
+func reviewFindings(ctx context.Context, e *env, store *datasets.Store, snapshot int64, d *hygiene.Data) (*hygiene.Report, error) {
+	rep, run, err := storedFindings(ctx, store, snapshot, d)
+	if err != nil || rep != nil {
+		if rep != nil {
+			e.logf("hygiene findings: those of hygiene run %d, on this snapshot and reference time", run)
+		}
+		return rep, err
+	}
+	hopts := hygiene.DefaultOptions
+	hopts.Checks = reviewChecks
+	return hygiene.Run(d, hopts), nil
 }
 
 func printReview(e *env, c *review.Campaign, r *review.Replay) {

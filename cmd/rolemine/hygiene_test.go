@@ -8,12 +8,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"rolemine/datasets"
 	"rolemine/datasets/synth"
+	"rolemine/features/hygiene"
 )
 
 // On a generated enterprise, hygiene and review write the files of their
@@ -27,16 +30,26 @@ func TestHygieneReviewGenerated(t *testing.T) {
 	}
 	db := filepath.Join(work, "db.duckdb")
 	ctx := context.Background()
+	var stderr bytes.Buffer
 	for _, args := range [][]string{
 		{"ingest", "--db", db, filepath.Join(work, "org")},
+		// A review before any hygiene run checks for itself.
+		{"review", "--db", db, "--out", filepath.Join(work, "rv-alone")},
 		{"hygiene", "--db", db, "--out", filepath.Join(work, "hy"), "--truth", filepath.Join(work, "org", "ground_truth")},
 		{"review", "--db", db, "--out", filepath.Join(work, "rv")},
 	} {
-		var stdout, stderr bytes.Buffer
+		var stdout bytes.Buffer
+		stderr.Reset()
 		if err := run(ctx, args, &stdout, &stderr); err != nil {
 			t.Fatalf("rolemine %v: %v\n%s", args, err, stderr.String())
 		}
 	}
+	// The review after hygiene takes its findings, and gives the same
+	// packets as the review that checked for itself.
+	if !strings.Contains(stderr.String(), "hygiene findings: those of hygiene run") {
+		t.Errorf("the review after hygiene did not use its findings:\n%s", stderr.String())
+	}
+	samePackets(t, filepath.Join(work, "rv-alone"), filepath.Join(work, "rv"))
 	// findings.csv: the contract's columns; duplicates name both ids.
 	f, err := os.Open(filepath.Join(work, "hy", "findings.csv"))
 	if err != nil {
@@ -94,22 +107,23 @@ func TestHygieneReviewGenerated(t *testing.T) {
 	}
 	defer store.Close()
 	var findings, items, runs int
-	err = store.DB().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM hygiene_findings), (SELECT count(*) FROM review_items),
+	err = store.DB().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM hygiene_findings),
+		(SELECT count(*) FROM review_items WHERE run_id = (SELECT max(run_id) FROM runs WHERE command = 'review')),
 		(SELECT count(*) FROM runs WHERE command IN ('hygiene', 'review'))`).Scan(&findings, &items, &runs)
-	if err != nil || findings != len(recs)-1 || items != rv.Totals["items"] || runs != 2 {
+	if err != nil || findings != len(recs)-1 || items != rv.Totals["items"] || runs != 3 {
 		t.Errorf("stored %d findings (want %d), %d items (want %d), %d runs: %v", findings, len(recs)-1, items, rv.Totals["items"], runs, err)
 	}
 	checkStoredItems(t, store, filepath.Join(work, "rv"))
 }
 
-// checkStoredItems checks that the review items stored are those of the
-// packets' CSV files in dir: reviewer (NULL for the unassigned packet),
-// access, suggestion, group, and a confidence exactly when the item is
-// pre-decided.
+// checkStoredItems checks that the review items stored by the latest
+// review run are those of the packets' CSV files in dir: reviewer (NULL
+// for the unassigned packet), access, suggestion, group, and a confidence
+// exactly when the item is pre-decided.
 func checkStoredItems(t *testing.T, store *datasets.Store, dir string) {
 	t.Helper()
 	rows, err := store.DB().Query(`SELECT coalesce(reviewer_id, ''), identity_id, entitlement_id, suggestion, confidence IS NOT NULL, item_group
-		FROM review_items`)
+		FROM review_items WHERE run_id = (SELECT max(run_id) FROM runs WHERE command = 'review')`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,5 +161,58 @@ func checkStoredItems(t *testing.T, store *datasets.Store, dir string) {
 	}
 	if n != len(stored) || n == 0 {
 		t.Errorf("the packets hold %d items, %d distinct items are stored", n, len(stored))
+	}
+}
+
+// samePackets checks that directories a and b hold the same packet CSV
+// files, byte for byte.
+func samePackets(t *testing.T, a, b string) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(a, "packet-*.csv"))
+	others, _ := filepath.Glob(filepath.Join(b, "packet-*.csv"))
+	if len(files) == 0 || len(files) != len(others) {
+		t.Fatalf("%d packets in %s, %d in %s", len(files), a, len(others), b)
+	}
+	for _, name := range files {
+		x, _ := os.ReadFile(name)
+		y, err := os.ReadFile(filepath.Join(b, filepath.Base(name)))
+		if err != nil || !bytes.Equal(x, y) {
+			t.Errorf("%s differs between %s and %s (%v)", filepath.Base(name), a, b, err)
+		}
+	}
+}
+
+// The hygiene run whose findings review takes is the latest on the
+// snapshot at the reference time that ran all three checks review uses.
+func TestHygieneRunFor(t *testing.T) {
+	ctx := context.Background()
+	store, err := datasets.Open(ctx, filepath.Join(t.TempDir(), "db.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	const asOf, other = "2026-06-30T00:00:00Z", "2026-07-01T00:00:00Z"
+	record := func(snapshot int64, asOf string, checks ...string) int64 {
+		run := &datasets.Run{Command: "hygiene", SnapshotID: snapshot, StartedAt: time.Now(),
+			Parameters: map[string]any{"as_of": asOf, "check": append([]string{}, checks...)}}
+		if err := store.Write(ctx, func(tx *datasets.Tx) error { return tx.RecordRun(run, nil) }); err != nil {
+			t.Fatal(err)
+		}
+		return run.ID
+	}
+	if _, ok, err := hygieneRunFor(ctx, store, 1, asOf); ok || err != nil {
+		t.Fatalf("no hygiene run yet: got ok %v, %v", ok, err)
+	}
+	all := record(1, asOf)
+	record(1, asOf, hygiene.CheckUnusedAccess)                                  // not the checks review uses
+	record(1, asOf, hygiene.CheckDuplicateIdentity, hygiene.CheckNonHumanOwner) // one missing
+	record(1, other)                                                            // another reference time
+	record(2, asOf)                                                             // another snapshot
+	if run, ok, err := hygieneRunFor(ctx, store, 1, asOf); run != all || !ok || err != nil {
+		t.Errorf("got run %d (%v, %v), want %d", run, ok, err, all)
+	}
+	chosen := record(1, asOf, append([]string{hygiene.CheckSoDViolation}, reviewChecks...)...)
+	if run, _, _ := hygieneRunFor(ctx, store, 1, asOf); run != chosen {
+		t.Errorf("got run %d, want the later run %d with every check review uses", run, chosen)
 	}
 }

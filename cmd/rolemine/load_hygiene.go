@@ -1,10 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -256,4 +259,95 @@ func openData(ctx context.Context, cmd, db string) (*datasets.Store, int64, erro
 		return nil, 0, err
 	}
 	return store, snap, nil
+}
+
+// reviewChecks are the hygiene checks whose findings review gives as
+// evidence.
+var reviewChecks = []string{hygiene.CheckDuplicateIdentity, hygiene.CheckDormantAccount, hygiene.CheckNonHumanOwner}
+
+// storedFindings returns the findings of the reviewChecks stored by the
+// latest hygiene run on snapshot at d's reference time that ran them all,
+// as the report hygiene.Run would give (duplicate pairs in its order,
+// without their reasons, which review does not use), and the run's id; a
+// nil report when there is no such run. The findings are then those of
+// the hygiene report, with the options it ran with.
+func storedFindings(ctx context.Context, store *datasets.Store, snapshot int64, d *hygiene.Data) (*hygiene.Report, int64, error) {
+	run, ok, err := hygieneRunFor(ctx, store, snapshot, formatAsOf(d.AsOf))
+	if err != nil || !ok {
+		return nil, 0, err
+	}
+	rows, err := store.DB().QueryContext(ctx, `SELECT "check", subject_id, coalesce(related_id, ''), coalesce(confidence, 0), severity
+		FROM hygiene_findings WHERE run_id = ? AND "check" IN (?, ?, ?) AND severity <> ?`,
+		run, reviewChecks[0], reviewChecks[1], reviewChecks[2], string(hygiene.SeverityNotice))
+	if err != nil {
+		return nil, 0, fmt.Errorf("findings of hygiene run %d: %w", run, err)
+	}
+	defer rows.Close()
+	rep := &hygiene.Report{AsOf: d.AsOf, Warnings: slices.Clone(d.Warnings)}
+	for rows.Next() {
+		var check, subject, related, severity string
+		var confidence float64
+		if err := rows.Scan(&check, &subject, &related, &confidence, &severity); err != nil {
+			return nil, 0, fmt.Errorf("findings of hygiene run %d: %w", run, err)
+		}
+		f := hygiene.Finding{Check: check, Severity: hygiene.Severity(severity), SubjectID: subject, RelatedID: related,
+			Confidence: confidence, Identity: -1, Entitlement: -1}
+		switch check {
+		case hygiene.CheckDuplicateIdentity:
+			a, okA := d.IdentityIndex(subject)
+			b, okB := d.IdentityIndex(related)
+			if okA && okB {
+				rep.Duplicates = append(rep.Duplicates, hygiene.Pair{A: a, B: b, Confidence: confidence})
+			}
+		case hygiene.CheckDormantAccount:
+			f.Identity = identityOrNone(d, related)
+		case hygiene.CheckNonHumanOwner:
+			f.Identity = identityOrNone(d, subject)
+		}
+		rep.Findings = append(rep.Findings, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("findings of hygiene run %d: %w", run, err)
+	}
+	slices.SortFunc(rep.Duplicates, func(p, q hygiene.Pair) int {
+		return cmp.Or(cmp.Compare(q.Confidence, p.Confidence), cmp.Compare(p.A, q.A), cmp.Compare(p.B, q.B))
+	})
+	return rep, run, nil
+}
+
+// hygieneRunFor returns the latest successful hygiene run on snapshot at
+// reference time asOf that ran every one of the reviewChecks.
+func hygieneRunFor(ctx context.Context, store *datasets.Store, snapshot int64, asOf string) (int64, bool, error) {
+	rows, err := store.DB().QueryContext(ctx, `SELECT run_id, parameters FROM runs
+		WHERE command = 'hygiene' AND status = 'ok' AND snapshot_id = ? ORDER BY run_id DESC`, snapshot)
+	if err != nil {
+		return 0, false, fmt.Errorf("hygiene runs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var run int64
+		var params sql.NullString
+		if err := rows.Scan(&run, &params); err != nil {
+			return 0, false, fmt.Errorf("hygiene runs: %w", err)
+		}
+		var p struct {
+			AsOf   string   `json:"as_of"`
+			Checks []string `json:"check"` // none for all
+		}
+		if json.Unmarshal([]byte(params.String), &p) != nil || p.AsOf != asOf {
+			continue
+		}
+		if len(p.Checks) == 0 || !slices.ContainsFunc(reviewChecks, func(c string) bool { return !slices.Contains(p.Checks, c) }) {
+			return run, true, nil
+		}
+	}
+	return 0, false, rows.Err()
+}
+
+// identityOrNone returns the index of identity id in d, or -1.
+func identityOrNone(d *hygiene.Data, id string) int32 {
+	if i, ok := d.IdentityIndex(id); ok {
+		return i
+	}
+	return -1
 }
