@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -78,5 +79,58 @@ func TestAppendArrow(t *testing.T) {
 	}
 	if n, _ := count(); n != 2*ArrowBatchRows+5 {
 		t.Errorf("after a refused insert: %d rows, want %d", n, 2*ArrowBatchRows+5)
+	}
+}
+
+// AppendText converts each text to its column's type, an empty text to
+// NULL, and names the column of a value it cannot convert.
+func TestAppendText(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "db.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows := [][]string{
+		{"mine", "3", "2026-06-30T01:02:03Z", "", "ok", `{"a":1}`, "", "b1"},
+		{"hygiene", "", "", "2026-06-30T04:05:06Z", "", "", "", ""},
+	}
+	err = s.Write(ctx, func(tx *Tx) error {
+		return tx.AppendText("runs", []driver.Value{int64(7)}, func(yield func([]string)) {
+			for _, r := range rows {
+				yield(r)
+			}
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	q := `SELECT run_id, command, coalesce(snapshot_id::VARCHAR, 'NULL'), coalesce(strftime(started_at, '%Y-%m-%d %H:%M:%S'), 'NULL'),
+		coalesce(strftime(finished_at, '%Y-%m-%d %H:%M:%S'), 'NULL'), coalesce(status, 'NULL'), coalesce(batch_id, 'NULL') FROM runs ORDER BY command DESC`
+	r, err := s.DB().QueryContext(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for r.Next() {
+		var run int64
+		var c, snap, started, finished, status, batch string
+		if err := r.Scan(&run, &c, &snap, &started, &finished, &status, &batch); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d %s %s %s %s %s %s", run, c, snap, started, finished, status, batch))
+	}
+	want := []string{"7 mine 3 2026-06-30 01:02:03 NULL ok b1", "7 hygiene NULL NULL 2026-06-30 04:05:06 NULL NULL"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("stored %q, want %q", got, want)
+	}
+	err = s.Write(ctx, func(tx *Tx) error {
+		return tx.AppendText("runs", []driver.Value{int64(8)}, func(yield func([]string)) {
+			yield([]string{"mine", "three", "", "", "", "", "", ""})
+		})
+	})
+	if err == nil || !strings.Contains(err.Error(), "runs.snapshot_id") {
+		t.Errorf("a bad integer: got %v, want an error naming runs.snapshot_id", err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"rolemine/datasets/schema"
@@ -77,15 +79,15 @@ func (tx *Tx) Append(table string, rows func(add func(values ...driver.Value) er
 
 // AppendText appends rows given as text to a result table (see
 // schema.Results), converting each value to its column's type; an empty
-// string is NULL. prefix values (e.g. the run id) come before each row's.
+// string is NULL. prefix values (int64, float64, string, bool or nil; e.g.
+// the run id) come before each row's. The rows go through AppendArrow.
 func (tx *Tx) AppendText(table string, prefix []driver.Value, rows func(yield func([]string))) error {
 	t, ok := schema.LookupResult(table)
 	if !ok {
 		panic(fmt.Sprintf("datasets: AppendText to %q, not a result table", table))
 	}
-	return tx.Append(table, func(add func(...driver.Value) error) error {
+	return tx.AppendArrow(table, arrowSchema(t), func(ar *ArrowRows) error {
 		var err error
-		vals := make([]driver.Value, len(t.Columns))
 		rows(func(r []string) {
 			if err != nil {
 				return
@@ -93,33 +95,102 @@ func (tx *Tx) AppendText(table string, prefix []driver.Value, rows func(yield fu
 			if len(prefix)+len(r) != len(t.Columns) {
 				panic(fmt.Sprintf("datasets: %d values for the %d columns of %s", len(prefix)+len(r), len(t.Columns), table))
 			}
-			copy(vals, prefix)
+			for k, v := range prefix {
+				appendValue(ar.Field(k), v)
+			}
 			for k, v := range r {
 				c := t.Columns[len(prefix)+k]
-				if vals[len(prefix)+k], err = textValue(c, v); err != nil {
+				if err = appendText(ar.Field(len(prefix)+k), c.Type, v); err != nil {
 					err = fmt.Errorf("%s.%s: %w", table, c.Name, err)
 					return
 				}
 			}
-			err = add(vals...)
+			err = ar.EndRow()
 		})
 		return err
 	})
 }
 
-func textValue(c schema.Column, v string) (driver.Value, error) {
-	if v == "" {
-		return nil, nil
+// arrowSchema is the Arrow form of t's rows.
+func arrowSchema(t schema.Table) *arrow.Schema {
+	fields := make([]arrow.Field, len(t.Columns))
+	for k, c := range t.Columns {
+		fields[k] = arrow.Field{Name: c.Name, Type: arrowType(c.Type), Nullable: true}
 	}
-	switch c.Type {
+	return arrow.NewSchema(fields, nil)
+}
+
+func arrowType(t schema.Type) arrow.DataType {
+	switch t {
 	case schema.Integer:
-		return strconv.ParseInt(v, 10, 64)
+		return arrow.PrimitiveTypes.Int64
 	case schema.Float:
-		return strconv.ParseFloat(v, 64)
+		return arrow.PrimitiveTypes.Float64
 	case schema.Bool:
-		return strconv.ParseBool(v)
+		return arrow.FixedWidthTypes.Boolean
 	case schema.Timestamp:
-		return time.Parse(time.RFC3339, v)
+		return &arrow.TimestampType{Unit: arrow.Microsecond} // TIMESTAMP, without a time zone
+	case schema.Blob:
+		return arrow.BinaryTypes.Binary
 	}
-	return v, nil
+	return arrow.BinaryTypes.String
+}
+
+// appendText appends v, the text of a value of type t, to b (NULL when
+// empty).
+func appendText(b array.Builder, t schema.Type, v string) error {
+	if v == "" {
+		b.AppendNull()
+		return nil
+	}
+	switch t {
+	case schema.Integer:
+		x, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return err
+		}
+		b.(*array.Int64Builder).Append(x)
+	case schema.Float:
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return err
+		}
+		b.(*array.Float64Builder).Append(x)
+	case schema.Bool:
+		x, err := strconv.ParseBool(v)
+		if err != nil {
+			return err
+		}
+		b.(*array.BooleanBuilder).Append(x)
+	case schema.Timestamp:
+		x, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return err
+		}
+		b.(*array.TimestampBuilder).Append(arrow.Timestamp(x.UnixMicro()))
+	case schema.Blob:
+		b.(*array.BinaryBuilder).AppendString(v)
+	default:
+		b.(*array.StringBuilder).Append(v)
+	}
+	return nil
+}
+
+// appendValue appends v, an int64, float64, string, bool or nil, to b,
+// whose type must be v's.
+func appendValue(b array.Builder, v driver.Value) {
+	switch x := v.(type) {
+	case nil:
+		b.AppendNull()
+	case int64:
+		b.(*array.Int64Builder).Append(x)
+	case float64:
+		b.(*array.Float64Builder).Append(x)
+	case string:
+		b.(*array.StringBuilder).Append(x)
+	case bool:
+		b.(*array.BooleanBuilder).Append(x)
+	default:
+		panic(fmt.Sprintf("datasets: AppendText prefix value %v of type %T", v, v))
+	}
 }
