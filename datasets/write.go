@@ -111,6 +111,17 @@ func (tx *Tx) AppendText(table string, prefix []driver.Value, rows func(yield fu
 	})
 }
 
+// ResultSchema returns the Arrow form of the rows of result table name
+// (see schema.Results), for AppendArrow: its columns in order, each
+// nullable. An unknown table panics.
+func ResultSchema(name string) *arrow.Schema {
+	t, ok := schema.LookupResult(name)
+	if !ok {
+		panic(fmt.Sprintf("datasets: ResultSchema of %q, not a result table", name))
+	}
+	return arrowSchema(t)
+}
+
 // arrowSchema is the Arrow form of t's rows.
 func arrowSchema(t schema.Table) *arrow.Schema {
 	fields := make([]arrow.Field, len(t.Columns))

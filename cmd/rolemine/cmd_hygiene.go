@@ -16,7 +16,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/spf13/pflag"
 
@@ -349,7 +348,7 @@ func storeHygiene(ctx context.Context, store *datasets.Store, run *datasets.Run,
 		if err := tx.RecordRun(run, out); err != nil {
 			return err
 		}
-		err := tx.AppendArrow("hygiene_findings", findingSchema, func(rows *datasets.ArrowRows) error {
+		err := tx.AppendArrow("hygiene_findings", datasets.ResultSchema("hygiene_findings"), func(rows *datasets.ArrowRows) error {
 			return findingRows(run.ID, rep.Findings, rows)
 		})
 		if err != nil {
@@ -385,19 +384,8 @@ func storeHygiene(ctx context.Context, store *datasets.Store, run *datasets.Run,
 	})
 }
 
-// findingSchema is the Arrow form of the hygiene_findings rows. Texts are
+// findingRows adds the hygiene_findings rows of run to rows. Texts are
 // stored as they are, empty ones included.
-var findingSchema = func() *arrow.Schema {
-	fields := []arrow.Field{{Name: "run_id", Type: arrow.PrimitiveTypes.Int64}}
-	for _, name := range []string{"check", "severity", "subject_type", "subject_id", "related_type", "related_id"} {
-		fields = append(fields, arrow.Field{Name: name, Type: arrow.BinaryTypes.String})
-	}
-	fields = append(fields, arrow.Field{Name: "confidence", Type: arrow.PrimitiveTypes.Float64},
-		arrow.Field{Name: "evidence", Type: arrow.BinaryTypes.String}, arrow.Field{Name: "next_step", Type: arrow.BinaryTypes.String})
-	return arrow.NewSchema(fields, nil)
-}()
-
-// findingRows adds the hygiene_findings rows of run to rows.
 func findingRows(run int64, findings []hygiene.Finding, rows *datasets.ArrowRows) error {
 	runs, confidence := rows.Field(0).(*array.Int64Builder), rows.Field(7).(*array.Float64Builder)
 	text := func(k int) *array.StringBuilder { return rows.Field(k).(*array.StringBuilder) }

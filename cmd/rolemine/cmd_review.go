@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/spf13/pflag"
 
@@ -217,7 +216,7 @@ func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, 
 		if err := tx.RecordRun(run, summary); err != nil {
 			return err
 		}
-		err := tx.AppendArrow("review_items", reviewItemSchema, func(rows *datasets.ArrowRows) error {
+		err := tx.AppendArrow("review_items", datasets.ResultSchema("review_items"), func(rows *datasets.ArrowRows) error {
 			return c.WritePackets(dir, itemRows(run.ID, c.Data, rows))
 		})
 		if err != nil {
@@ -248,18 +247,6 @@ func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, 
 		return c.WriteSummary(dir, r)
 	})
 }
-
-// reviewItemSchema is the Arrow form of the review_items rows.
-var reviewItemSchema = arrow.NewSchema([]arrow.Field{
-	{Name: "run_id", Type: arrow.PrimitiveTypes.Int64},
-	{Name: "reviewer_id", Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: "identity_id", Type: arrow.BinaryTypes.String},
-	{Name: "entitlement_id", Type: arrow.BinaryTypes.String},
-	{Name: "suggestion", Type: arrow.BinaryTypes.String},
-	{Name: "confidence", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-	{Name: "item_group", Type: arrow.BinaryTypes.String},
-	{Name: "evidence_leans", Type: arrow.BinaryTypes.String, Nullable: true},
-}, nil)
 
 // itemRows returns a review.Campaign.WritePackets callback that adds the
 // review_items rows of run to rows.
