@@ -48,17 +48,20 @@ func loadHygieneData(ctx context.Context, store *datasets.Store, l hygieneLoad) 
 	}
 	// Identities and entitlements that appear only in assignments are
 	// added without attributes (and reported), so that a load without the
-	// identities or entitlements file still has its access checked.
+	// identities or entitlements file still has its access checked. The
+	// column implicit marks them, so that one scan both adds and counts
+	// them.
+	var implicitIdentities, implicitEntitlements int
 	err := read(`SELECT identity_id, display_name, email, kind, status, department, title, location, manager_id,
-			owner_id, employment_type, hire_date, termination_date FROM current_identities
+			owner_id, employment_type, hire_date, termination_date, false AS implicit FROM current_identities
 			UNION ALL SELECT DISTINCT identity_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-				NULL::TIMESTAMP, NULL::TIMESTAMP FROM current_assignments ANTI JOIN current_identities USING (identity_id)
-			ORDER BY identity_id`, d.ReadIdentities)
+				NULL::TIMESTAMP, NULL::TIMESTAMP, true FROM current_assignments ANTI JOIN current_identities USING (identity_id)
+			ORDER BY identity_id`, countImplicit(d.ReadIdentities, &implicitIdentities))
 	if err == nil {
-		err = read(`SELECT entitlement_id, application, name, risk, privileged, owner_id FROM current_entitlements
-			UNION ALL SELECT DISTINCT entitlement_id, NULL, NULL, NULL, NULL::BOOLEAN, NULL FROM current_assignments
+		err = read(`SELECT entitlement_id, application, name, risk, privileged, owner_id, false AS implicit FROM current_entitlements
+			UNION ALL SELECT DISTINCT entitlement_id, NULL, NULL, NULL, NULL::BOOLEAN, NULL, true FROM current_assignments
 				ANTI JOIN current_entitlements USING (entitlement_id)
-			ORDER BY entitlement_id`, d.ReadEntitlements)
+			ORDER BY entitlement_id`, countImplicit(d.ReadEntitlements, &implicitEntitlements))
 	}
 	if err != nil {
 		return nil, err
@@ -69,7 +72,6 @@ func loadHygieneData(ctx context.Context, store *datasets.Store, l hygieneLoad) 
 	// Two streams of independent reads (hygiene.Data allows it): the
 	// assignments with the small tables that add warnings, in their
 	// order, and the certifications, accounts and requests.
-	var implicit []string
 	var requestTime int64
 	errs := make([]error, 2)
 	var wg sync.WaitGroup
@@ -117,10 +119,6 @@ func loadHygieneData(ctx context.Context, store *datasets.Store, l hygieneLoad) 
 			} else if l.asOf == "" {
 				requestTime, err = newestRequest(ctx, store)
 			}
-			if err != nil {
-				return err
-			}
-			implicit, err = implicitWarnings(ctx, store)
 			return err
 		}()
 	}()
@@ -128,7 +126,7 @@ func loadHygieneData(ctx context.Context, store *datasets.Store, l hygieneLoad) 
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	d.Warnings = append(d.Warnings, implicit...)
+	d.Warnings = append(d.Warnings, implicitWarnings(implicitIdentities, implicitEntitlements)...)
 	for _, a := range l.attributes {
 		if _, ok := d.Attributes[a]; !ok {
 			d.Warnings = append(d.Warnings, fmt.Sprintf("peer attribute %q: no identity has it", a))
@@ -166,19 +164,47 @@ func reserveLarge(ctx context.Context, store *datasets.Store, d *hygiene.Data) e
 
 // implicitWarnings reports the identities and entitlements known only from
 // assignments.
-func implicitWarnings(ctx context.Context, store *datasets.Store) ([]string, error) {
+func implicitWarnings(identities, entitlements int) []string {
 	var warnings []string
-	for _, c := range []struct{ table, col string }{{"identities", "identity_id"}, {"entitlements", "entitlement_id"}} {
-		var n int64
-		q := fmt.Sprintf(`SELECT count(DISTINCT %[2]s) FROM current_assignments ANTI JOIN current_%[1]s USING (%[2]s)`, c.table, c.col)
-		if err := store.DB().QueryRowContext(ctx, q).Scan(&n); err != nil {
-			return nil, fmt.Errorf("load: %w", err)
-		}
-		if n > 0 {
-			warnings = append(warnings, fmt.Sprintf("%d %s appear only in assignments: checked without their attributes", n, c.table))
+	for _, c := range []struct {
+		n     int
+		table string
+	}{{identities, "identities"}, {entitlements, "entitlements"}} {
+		if c.n > 0 {
+			warnings = append(warnings, fmt.Sprintf("%d %s appear only in assignments: checked without their attributes", c.n, c.table))
 		}
 	}
-	return warnings, nil
+	return warnings
+}
+
+// countImplicit returns read, which it wraps to count into n the rows
+// whose Boolean column implicit is true.
+func countImplicit(read func(array.RecordReader) error, n *int) func(array.RecordReader) error {
+	return func(r array.RecordReader) error { return read(&implicitCounter{RecordReader: r, n: n}) }
+}
+
+// implicitCounter passes the batches of a reader on, counting into n the
+// rows whose column implicit is true.
+type implicitCounter struct {
+	array.RecordReader
+	n *int
+}
+
+func (c *implicitCounter) Next() bool {
+	if !c.RecordReader.Next() {
+		return false
+	}
+	rec := c.RecordBatch()
+	if idx := rec.Schema().FieldIndices("implicit"); len(idx) == 1 {
+		if col, ok := rec.Column(idx[0]).(*array.Boolean); ok {
+			for k := range col.Len() {
+				if col.IsValid(k) && col.Value(k) {
+					*c.n++
+				}
+			}
+		}
+	}
+	return true
 }
 
 // newestRequest returns the newest time of the current requests, which
