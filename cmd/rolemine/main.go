@@ -91,7 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usagef("%s: %v (see rolemine help %s)", cmd.name, err, cmd.name)
 	}
 	env := &env{stdout: stdout, stderr: stderr, flags: fs}
-	defer startProfile()()
+	defer startProfile(stderr)()
 	return cmd.run(ctx, env, fs.Args())
 }
 

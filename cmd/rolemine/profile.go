@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,35 +13,37 @@ import (
 // profileEnv names the directory that receives profiles of a command when
 // set: cpu.pprof for the whole command and heap-STEP.pprof after each step,
 // the live heap once the step's work is done (for developers measuring a
-// stage; see docs/SCALE.md).
+// stage; see docs/SCALE.md). A profile that cannot be written is reported
+// on stderr and does not stop the command.
 const profileEnv = "ROLEMINE_PROFILE"
 
 // startProfile starts the CPU profile when profileEnv is set and returns
 // the function that stops it.
-func startProfile() (stop func()) {
+func startProfile(stderr io.Writer) (stop func()) {
 	dir := os.Getenv(profileEnv)
 	if dir == "" {
 		return func() {}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return func() {}
+	f, err := createProfile(dir, "cpu.pprof")
+	if err == nil {
+		if err = pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+		}
 	}
-	f, err := os.Create(filepath.Join(dir, "cpu.pprof"))
 	if err != nil {
-		return func() {}
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
+		profileWarning(stderr, err)
 		return func() {}
 	}
 	return func() {
 		pprof.StopCPUProfile()
-		f.Close()
+		if err := f.Close(); err != nil {
+			profileWarning(stderr, err)
+		}
 	}
 }
 
 // writeHeapProfile writes the live heap after step when profileEnv is set.
-func writeHeapProfile(step string) {
+func writeHeapProfile(stderr io.Writer, step string) {
 	dir := os.Getenv(profileEnv)
 	if dir == "" {
 		return
@@ -50,11 +54,27 @@ func writeHeapProfile(step string) {
 		}
 		return r
 	}, step)
-	f, err := os.Create(filepath.Join(dir, "heap-"+name+".pprof"))
-	if err != nil {
-		return
+	f, err := createProfile(dir, "heap-"+name+".pprof")
+	if err == nil {
+		runtime.GC()
+		err = pprof.WriteHeapProfile(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
 	}
-	defer f.Close()
-	runtime.GC()
-	_ = pprof.WriteHeapProfile(f)
+	if err != nil {
+		profileWarning(stderr, err)
+	}
+}
+
+// createProfile creates file name in dir, making dir if needed.
+func createProfile(dir, name string) (*os.File, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return os.Create(filepath.Join(dir, name))
+}
+
+func profileWarning(stderr io.Writer, err error) {
+	fmt.Fprintf(stderr, "warning: %s: no profile: %v\n", profileEnv, err)
 }

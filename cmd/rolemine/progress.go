@@ -154,7 +154,7 @@ func (e *env) run(description string, fn func() error) error {
 func (e *env) step(description string, fn func(p *progress) error) error {
 	p := e.start(description, -1)
 	defer p.finish()
-	defer writeHeapProfile(description)
+	defer writeHeapProfile(e.stderr, description)
 	return fn(p)
 }
 
