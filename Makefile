@@ -66,9 +66,8 @@ demo: build
 	# The next night: the reviewers' verdicts arrive with the extracts.
 	mkdir -p $(DEMO)/night2 && cp $(DEMO)/data/*.csv $(DEMO)/night2/
 	$(BIN) simulate --db $(DEMO)/rolemine.duckdb --org $(DEMO)/data --out $(DEMO)/night2/outcomes.csv
-	$(BIN) run --db $(DEMO)/rolemine.duckdb --input $(DEMO)/night2 --out $(DEMO)/nightly
-	$(BIN) hygiene --db $(DEMO)/rolemine.duckdb --out $(DEMO)/hygiene
-	$(BIN) review --db $(DEMO)/rolemine.duckdb --out $(DEMO)/review
+	# With the hygiene checks and the certification packets, on one load of the snapshot.
+	$(BIN) run --db $(DEMO)/rolemine.duckdb --input $(DEMO)/night2 --out $(DEMO)/nightly --with hygiene,review
 	$(BIN) runs --db $(DEMO)/rolemine.duckdb
 	$(BIN) report --db $(DEMO)/rolemine.duckdb --out $(DEMO)/report.html
 	mkdir -p $(DEMO)/notebooks
@@ -78,13 +77,13 @@ demo: build
 	# Screenshots of each page at 1400 px, for a person to look at.
 	mkdir -p $(DEMO)/screens
 	@if command -v chromium >/dev/null 2>&1; then \
-		for page in report review/summary notebooks/automation-safety-review notebooks/data-quality-review \
+		for page in report nightly/latest/review/summary notebooks/automation-safety-review notebooks/data-quality-review \
 			notebooks/identity-hygiene-review notebooks/role-mining-review; do \
 			chromium $(CHROMIUM_FLAGS) --user-data-dir=$(DEMO)/screens/.profile --window-size=1400,2400 \
 				--screenshot=$(DEMO)/screens/$$(echo $$page | tr / -).png file://$$(realpath $(DEMO)/$$page.html) 2>/dev/null || exit 1; \
 		done; rm -rf $(DEMO)/screens/.profile; echo "screenshots:   $(DEMO)/screens"; \
 	else echo "no chromium on PATH: no screenshots in $(DEMO)/screens (install Debian's chromium package)"; fi
-	@echo "nightly batch: $(DEMO)/nightly/latest"
+	@echo "nightly batch: $(DEMO)/nightly/latest (hygiene/findings.csv, review/summary.html)"
 	@echo "report:        $(DEMO)/report.html"
 	@for nb in notebooks/*.md; do echo "notebook:      $(DEMO)/notebooks/$$(basename $$nb .md).html"; done
 

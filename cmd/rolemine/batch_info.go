@@ -15,6 +15,9 @@ type batchInfo struct {
 	PolicyDir string
 	// Signals carries the scoring data evaluate built to triage.
 	Signals *signalCache
+	// Snapshot carries the snapshot hygiene loaded to review, when the
+	// batch runs both.
+	Snapshot *hygieneCache
 }
 
 // now returns the batch's clock, or the time now outside a batch.

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -440,6 +441,7 @@ func TestNightlyRunConfig(t *testing.T) {
 		{"bad value", "refit-days = soon\n", nil, "nightly.conf:1: refit-days"},
 		{"command line wins", "refit-days = 0\n", []string{"--refit-days", "3", "--input", filepath.Join(work, "missing")}, "run: input:"},
 		{"file value used", "refit-days = 0\ninput = x\nout = y\n", nil, "--refit-days at least 1"},
+		{"unknown optional stage", "with = hygiene,audit\ninput = x\nout = y\n", nil, `run: --with "audit": the optional stages are hygiene, review`},
 	}
 	for _, tt := range tests {
 		config := filepath.Join(work, "nightly.conf")
@@ -449,5 +451,59 @@ func TestNightlyRunConfig(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want %q", tt.name, err, tt.want)
 		}
+	}
+}
+
+// TestNightlyRunWithHygieneReview runs the batch with its optional stages:
+// hygiene and review run before the report, into the batch's directory,
+// at one reference time; review reads the snapshot hygiene loaded and its
+// findings, and its packets are those a review run by hand on the same
+// database writes. A second run of the batch does nothing.
+func TestNightlyRunWithHygieneReview(t *testing.T) {
+	_, input := nightlyOrg(t, 1500)
+	work := t.TempDir()
+	db, out := filepath.Join(work, "db.duckdb"), filepath.Join(work, "out")
+	args := []string{"run", "--db", db, "--input", input, "--out", out, "--as-of", "2026-06-30", "--with", "hygiene,review"}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	var stages []string
+	for _, st := range stageTimes(stdout.String()) {
+		stages = append(stages, st.name)
+	}
+	if want := []string{"ingest", "mine", "evaluate", "triage", "outcomes", "hygiene", "review", "report"}; !slices.Equal(stages, want) {
+		t.Errorf("stages %v, want %v", stages, want)
+	}
+	for _, want := range []string{"snapshot: the one loaded earlier in this batch", "hygiene findings: those of hygiene run"} {
+		if !strings.Contains(stdout.String()+stderr.String(), want) {
+			t.Errorf("the log does not say %q:\n%s", want, stderr.String())
+		}
+	}
+	latest := filepath.Join(out, "latest")
+	for _, f := range []string{"hygiene/findings.csv", "review/summary.html", "report.html"} {
+		if _, err := os.Stat(filepath.Join(latest, f)); err != nil {
+			t.Errorf("batch output: %v", err)
+		}
+	}
+	asOf := queryStrings(t, db, `SELECT DISTINCT parameters->>'as_of' FROM runs WHERE command IN ('hygiene', 'review') AND batch_id <> ''`)
+	if len(asOf) != 1 || asOf[0] == "" {
+		t.Errorf("hygiene and review of the batch ran as of %q, want one reference time", asOf)
+	}
+
+	byHand := filepath.Join(work, "by-hand")
+	stderr.Reset()
+	err := run(context.Background(), []string{"review", "--db", db, "--out", byHand}, &bytes.Buffer{}, &stderr)
+	if err != nil {
+		t.Fatalf("review by hand: %v\n%s", err, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "earlier in this batch") {
+		t.Errorf("review by hand reused a batch's snapshot:\n%s", stderr.String())
+	}
+	samePackets(t, filepath.Join(latest, "review"), byHand)
+
+	stdout.Reset()
+	if err := run(context.Background(), args, &stdout, &bytes.Buffer{}); err != nil || !strings.Contains(stdout.String(), "already complete") {
+		t.Errorf("second run: %v\n%s", err, stdout.String())
 	}
 }

@@ -185,7 +185,7 @@ func runHygiene(ctx context.Context, e *env, o hygieneOptions, args []string) er
 	written := writeInBackground(func() error { return writeHygieneFiles(o.Out, rep, &out) })
 	params := e.parameters()
 	params["as_of"] = out.AsOf // the reference time the checks used
-	run := &datasets.Run{Command: "hygiene", SnapshotID: snapshot, StartedAt: start, Parameters: params}
+	run := &datasets.Run{Command: "hygiene", SnapshotID: snapshot, StartedAt: start, Parameters: params, Batch: e.batch.ID}
 	err = e.run("writing and storing", func() error { return storeHygiene(ctx, store, run, rep, &out, written) })
 	if werr := written(); werr != nil {
 		return werr

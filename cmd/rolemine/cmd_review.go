@@ -137,7 +137,7 @@ func runReview(ctx context.Context, e *env, o reviewOptions, args []string) erro
 	}
 	params := e.parameters()
 	params["as_of"] = formatAsOf(d.AsOf) // the reference time the packets used
-	run := &datasets.Run{Command: "review", SnapshotID: snapshot, StartedAt: start, Parameters: params}
+	run := &datasets.Run{Command: "review", SnapshotID: snapshot, StartedAt: start, Parameters: params, Batch: e.batch.ID}
 	err = e.run("writing and storing", func() error { return storeReview(ctx, store, run, camp, replay, o.Out) })
 	if err != nil {
 		return err

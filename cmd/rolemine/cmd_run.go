@@ -27,6 +27,7 @@ type runOptions struct {
 	Out       string
 	AsOf      string
 	RefitDays int
+	With      []string // optional stages to run too
 
 	flags *pflag.FlagSet // the flag set bound to these options
 }
@@ -38,6 +39,7 @@ func (o *runOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Out, "out", "", "directory for the batches' outputs, the policies, the latest link and the latest decisions.csv and report.html (required)")
 	fs.StringVar(&o.AsOf, "as-of", "", "the batch's time, RFC 3339 or YYYY-MM-DD (default now; a resumed batch keeps its own)")
 	fs.IntVar(&o.RefitDays, "refit-days", 7, "evaluate again and write a new policy when the current one is this many days old")
+	fs.StringSliceVar(&o.With, "with", nil, "optional stages to run too, before the report: "+strings.Join(optionalStages, ", ")+" (both share one load of the snapshot)")
 	o.flags = fs
 }
 
@@ -45,12 +47,17 @@ func runCommand() *command {
 	var o runOptions
 	return &command{
 		name: "run", args: "--input DIR --out DIR [flags]",
-		short: "the nightly batch: ingest, mine, evaluate when due, triage, outcomes, report",
+		short: "the nightly batch: ingest, mine, evaluate when due, triage, outcomes, [hygiene, review,] report",
 		long: `Runs the night's stages in order: ingest the extracts in --input (files named
 after tables; outcome files too), mine roles (ids stay stable across nights),
 evaluate and write a new policy when the current one is missing, expires within
 a day or is --refit-days old, triage the pending requests, judge outcomes (the
-circuit breaker), and write the report.
+circuit breaker), and write the report. --with hygiene,review adds the identity
+hygiene checks and the certification packets before the report (into
+OUT/batches/NIGHT-ID/hygiene and review; ages are measured, as when they are run
+by hand, from the newest timestamp in the data unless their section sets as-of);
+review then reads the snapshot hygiene loaded, and its findings, instead of
+loading it again.
 
 A batch is identified by its inputs, its configuration and --as-of when given:
 rerunning the same night's batch does nothing once it is complete, and after a failure, a crash or
@@ -71,8 +78,19 @@ flags given on the command line win.`,
 	}
 }
 
-// batchStages are the stages of a nightly batch, in order.
-var batchStages = []string{"ingest", "mine", "evaluate", "triage", "outcomes", "report"}
+// batchStages are the stages of a nightly batch, in order; those of
+// optionalStages run only when --with names them.
+var batchStages = []string{"ingest", "mine", "evaluate", "triage", "outcomes", "hygiene", "review", "report"}
+
+// optionalStages are the stages --with may add.
+var optionalStages = []string{"hygiene", "review"}
+
+// stages returns the stages the batch runs, in order.
+func (o *runOptions) stages() []string {
+	return slices.DeleteFunc(slices.Clone(batchStages), func(s string) bool {
+		return slices.Contains(optionalStages, s) && !slices.Contains(o.With, s)
+	})
+}
 
 // reservedFlags are set by the batch itself and may not be set in a stage
 // section.
@@ -112,6 +130,11 @@ func runBatch(ctx context.Context, e *env, o *runOptions, args []string) error {
 	if o.Input == "" || o.Out == "" || o.RefitDays < 1 {
 		return usagef("run: give --input DIR and --out DIR (or set them in --config); --refit-days at least 1")
 	}
+	for _, s := range o.With {
+		if !slices.Contains(optionalStages, s) {
+			return usagef("run: --with %q: the optional stages are %s", s, strings.Join(optionalStages, ", "))
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(o.DB), 0o755); err != nil {
 		return err
 	}
@@ -130,12 +153,18 @@ func runBatch(ctx context.Context, e *env, o *runOptions, args []string) error {
 	}
 	be := *e
 	be.batch = batchInfo{ID: b.id, AsOf: b.asOf, PolicyDir: filepath.Join(o.Out, "policies"), Signals: &signalCache{}}
-	for _, name := range batchStages {
+	if slices.Contains(o.With, "hygiene") && slices.Contains(o.With, "review") {
+		be.batch.Snapshot = &hygieneCache{}
+	}
+	for _, name := range o.stages() {
 		resetPeakMemory()
 		start := time.Now()
 		note, err := b.runStage(ctx, &be, name)
 		if name != "evaluate" {
 			be.batch.Signals.drop() // only triage, next, uses what evaluate built
+		}
+		if name != "hygiene" {
+			be.batch.Snapshot.drop() // only review, next, uses what hygiene loaded
 		}
 		if err != nil {
 			b.end(context.WithoutCancel(ctx), "failed", fmt.Sprintf("stage %s: %v", name, err))
@@ -243,7 +272,7 @@ func newBatch(o runOptions, cfg *runConfig) (*batch, error) {
 		return nil, fmt.Errorf("run: %s holds no extracts", o.Input)
 	}
 	fmt.Fprintln(h, "refit-days", o.RefitDays, "as-of", o.AsOf)
-	for _, stage := range batchStages {
+	for _, stage := range o.stages() {
 		fmt.Fprintln(h, stage, cfg.args(stage))
 	}
 	return &batch{opts: o, cfg: cfg, id: hex.EncodeToString(h.Sum(nil))[:12], inputs: strings.Join(inputs, "\n")}, nil
@@ -415,6 +444,8 @@ func (b *batch) runStage(ctx context.Context, e *env, name string) (string, erro
 			return "", err
 		}
 		return "ok", invoke(ctx, e, name, b.cfg.args(name), db, out(name), []string{"--policy", pol})
+	case "hygiene", "review":
+		return "ok", invoke(ctx, e, name, b.cfg.args(name), db, out(name))
 	case "report":
 		if err := os.MkdirAll(b.dir, 0o755); err != nil {
 			return "", err
