@@ -20,12 +20,13 @@ import (
 var nightlySizes = flag.String("nightly", "20000x5000,100000x20000", "organisations of BenchmarkNightlyRun, IDENTITIESxENTITLEMENTS, comma-separated")
 
 // BenchmarkNightlyRun measures the whole nightly batch on a generated
-// organisation: rolemine run, then rolemine hygiene and rolemine review,
-// each a separate process so that its peak resident memory is its own.
+// organisation: rolemine run --with hygiene,review in a process of its
+// own, each stage's peak resident memory its own (run resets the peak
+// between stages).
 // night=first is the first night (ingest of the whole organisation,
-// mining, evaluation with a new policy, triage, outcomes, report); night=next
-// the following one, a day later on the generator's clock (hygiene and
-// review date their findings by the newest time in the data), on an
+// mining, evaluation with a new policy, triage, outcomes, hygiene, review,
+// report); night=next the following one, a day later on the generator's
+// clock (hygiene and review measure ages from the newest time in the data), on an
 // extract with 1 % of the assignments changed
 // (half revoked, half new) and the reviewers' verdicts on the first night:
 // roles matched to the first night's, the policy not yet due. Besides the
@@ -65,7 +66,10 @@ func BenchmarkNightlyRun(b *testing.B) {
 			last.report(b, assignments)
 			// The next night needs the database and the policies, not
 			// the packets (about 25 GB at a million identities).
-			os.RemoveAll(filepath.Join(base, "out", "review"))
+			packets, _ := filepath.Glob(filepath.Join(base, "out", "batches", "*", "review"))
+			for _, dir := range packets {
+				os.RemoveAll(dir)
+			}
 		})
 		b.Run(name+"/night=next", func(b *testing.B) {
 			nextOrg := filepath.Join(work, "next")
@@ -90,11 +94,11 @@ func BenchmarkNightlyRun(b *testing.B) {
 	}
 }
 
-// nightly is what one batch cost: per stage of run, and for hygiene and
-// review, the seconds and peak bytes, in order.
+// nightly is what one batch cost: per stage, the seconds and peak bytes,
+// in order.
 type nightly struct {
 	steps []nightlyStep
-	peak  int64 // the largest peak of all processes
+	peak  int64 // the largest peak of all stages
 }
 
 type nightlyStep struct {
@@ -103,33 +107,22 @@ type nightlyStep struct {
 	peak    int64
 }
 
-// runNightly runs rolemine run, hygiene and review in subprocesses, logs
-// the stage lines and returns their costs.
+// runNightly runs rolemine run with hygiene and review (--with) in a
+// subprocess, logs the stage lines and returns their costs.
 func runNightly(b *testing.B, db, input, out, asOf string) nightly {
 	b.Helper()
-	var n nightly
-	commands := [][]string{
-		{"run", "--db", db, "--input", input, "--out", out, "--as-of", asOf},
-		{"hygiene", "--db", db, "--out", filepath.Join(out, "hygiene")},
-		{"review", "--db", db, "--out", filepath.Join(out, "review")},
+	cmd := rolemineProcess("run", "--db", db, "--input", input, "--out", out, "--as-of", asOf, "--with", "hygiene,review")
+	output, err := cmd.CombinedOutput()
+	if err != nil {
+		b.Fatalf("rolemine run: %v\n%s", err, output)
 	}
-	for _, args := range commands {
-		cmd := rolemineProcess(args...)
-		start := time.Now()
-		output, err := cmd.CombinedOutput()
-		if err != nil {
-			b.Fatalf("rolemine %s: %v\n%s", args[0], err, output)
-		}
-		peak := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
-		n.peak = max(n.peak, peak)
-		if args[0] != "run" {
-			n.steps = append(n.steps, nightlyStep{args[0], time.Since(start).Seconds(), peak})
-			continue
-		}
-		for _, st := range stageTimes(string(output)) {
-			b.Logf("stage %s: %.1f s, peak %.2f GiB", st.name, st.took.Seconds(), st.peakGiB)
-			n.steps = append(n.steps, nightlyStep{st.name, st.took.Seconds(), int64(st.peakGiB * (1 << 30))})
-		}
+	// The process's own maximum is only that of the last stage: run's
+	// reset of the peak between stages resets it too.
+	n := nightly{peak: cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10}
+	for _, st := range stageTimes(string(output)) {
+		b.Logf("stage %s: %.1f s, peak %.2f GiB", st.name, st.took.Seconds(), st.peakGiB)
+		step := nightlyStep{st.name, st.took.Seconds(), int64(st.peakGiB * (1 << 30))}
+		n.steps, n.peak = append(n.steps, step), max(n.peak, step.peak)
 	}
 	return n
 }
