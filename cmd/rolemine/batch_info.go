@@ -13,7 +13,8 @@ type batchInfo struct {
 	AsOf time.Time
 	// PolicyDir receives the policy evaluate writes, as <policy id>.json.
 	PolicyDir string
-	// Signals carries the scoring data evaluate built to triage.
+	// Signals carries the matrix mine loaded to the signals evaluate or
+	// triage build, and the scoring data evaluate built to triage.
 	Signals *signalCache
 	// Snapshot carries the snapshot hygiene loaded to review, when the
 	// batch runs both.

@@ -91,14 +91,14 @@ func runMine(ctx context.Context, e *env, o mineOptions, args []string) error {
 		return err
 	}
 	defer store.Close()
-	m, err := loadMatrix(ctx, store)
+	loaded, err := loadSnapshotMatrix(ctx, store, snapshot)
 	if err != nil {
 		return err
 	}
-	attrs, err := loadAttributes(ctx, store, m)
-	if err != nil {
-		return err
+	if o.Input == "" {
+		e.batch.Signals.keepMatrix(loaded) // the signals of this snapshot start from it
 	}
+	m, attrs := loaded.m, loaded.attrs
 	risk, err := loadRisk(ctx, store, m, schema.RiskMedium)
 	if err != nil {
 		return err

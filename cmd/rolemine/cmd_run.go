@@ -160,8 +160,8 @@ func runBatch(ctx context.Context, e *env, o *runOptions, args []string) error {
 		resetPeakMemory()
 		start := time.Now()
 		note, err := b.runStage(ctx, &be, name)
-		if name != "evaluate" {
-			be.batch.Signals.drop() // only triage, next, uses what evaluate built
+		if name != "mine" && name != "evaluate" {
+			be.batch.Signals.drop() // evaluate and triage use what mine loaded, triage what evaluate built
 		}
 		if name != "hygiene" {
 			be.batch.Snapshot.drop() // only review, next, uses what hygiene loaded

@@ -59,20 +59,19 @@ type scoringData struct {
 }
 
 // loadScoringData builds the signals of the current snapshot, using the
-// roles of the newest mining run when there is one.
-func loadScoringData(ctx context.Context, store *datasets.Store) (*scoringData, error) {
+// roles of the newest mining run when there is one, and the matrix and
+// attributes loaded, when not nil (the current snapshot's).
+func loadScoringData(ctx context.Context, store *datasets.Store, loaded *snapshotMatrix) (*scoringData, error) {
 	n, err := store.Count(ctx, "assignments")
 	if err != nil || n == 0 {
 		return &scoringData{}, err
 	}
-	m, err := loadMatrix(ctx, store)
-	if err != nil {
-		return nil, err
+	if loaded == nil {
+		if loaded, err = loadSnapshotMatrix(ctx, store, 0); err != nil {
+			return nil, err
+		}
 	}
-	attrs, err := loadAttributes(ctx, store, m)
-	if err != nil {
-		return nil, err
-	}
+	m, attrs := loaded.m, loaded.attrs
 	roles, names, err := loadRoles(ctx, store, m)
 	if err != nil {
 		return nil, err
@@ -116,15 +115,48 @@ func loadRoles(ctx context.Context, store *datasets.Store, m *features.Matrix) (
 	return roles, names, rows.Err()
 }
 
+// snapshotMatrix is the identity × entitlement matrix of one snapshot of a
+// database, with the identities' attributes.
+type snapshotMatrix struct {
+	db       string // the store's path
+	snapshot int64
+	m        *features.Matrix
+	attrs    *features.Attributes
+}
+
+// loadSnapshotMatrix loads the matrix and attributes of the current
+// snapshot of store, which is snapshot (0 when the caller does not know).
+func loadSnapshotMatrix(ctx context.Context, store *datasets.Store, snapshot int64) (*snapshotMatrix, error) {
+	m, err := loadMatrix(ctx, store)
+	if err != nil {
+		return nil, err
+	}
+	attrs, err := loadAttributes(ctx, store, m)
+	if err != nil {
+		return nil, err
+	}
+	return &snapshotMatrix{db: store.Path(), snapshot: snapshot, m: m, attrs: attrs}, nil
+}
+
 // signalCache hands the scoring data one stage of a batch built to the
 // next: evaluate and triage score the same snapshot with the roles of the
 // same mining run, and building the signals is most of triage's time at a
 // million identities. The data are kept only while the snapshot and the
-// latest mine run are those they were built from. A nil cache (commands
-// run by hand) keeps nothing.
+// latest mine run are those they were built from. Mine hands it the
+// matrix and attributes it loaded (keepMatrix), from which the signals of
+// the same snapshot of the same database are then built without loading
+// them again. A nil cache (commands run by hand) keeps nothing.
 type signalCache struct {
-	built [2]int64 // snapshot and mine run of data
-	data  *scoringData
+	built  [2]int64 // snapshot and mine run of data
+	data   *scoringData
+	matrix *snapshotMatrix // what mine loaded
+}
+
+// keepMatrix keeps what mine loaded, for the signals built next.
+func (c *signalCache) keepMatrix(loaded *snapshotMatrix) {
+	if c != nil && loaded.snapshot > 0 {
+		c.matrix = loaded
+	}
 }
 
 // load returns the kept data when they were built from the store's
@@ -132,7 +164,7 @@ type signalCache struct {
 // them (dropping the old first) and keeps them.
 func (c *signalCache) load(ctx context.Context, store *datasets.Store) (data *scoringData, reused bool, err error) {
 	if c == nil {
-		data, err = loadScoringData(ctx, store)
+		data, err = loadScoringData(ctx, store, nil)
 		return data, false, err
 	}
 	snapshot, err := store.LatestSnapshot(ctx)
@@ -148,16 +180,20 @@ func (c *signalCache) load(ctx context.Context, store *datasets.Store) (data *sc
 		return c.data, true, nil
 	}
 	c.data = nil
-	if data, err = loadScoringData(ctx, store); err != nil {
+	var loaded *snapshotMatrix
+	if c.matrix != nil && c.matrix.snapshot == snapshot && c.matrix.db == store.Path() {
+		loaded = c.matrix
+	}
+	if data, err = loadScoringData(ctx, store, loaded); err != nil {
 		return nil, false, err
 	}
 	c.built, c.data = key, data
 	return data, false, nil
 }
 
-// drop lets the kept data go.
+// drop lets the kept data and matrix go.
 func (c *signalCache) drop() {
 	if c != nil {
-		c.data = nil
+		c.data, c.matrix = nil, nil
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"rolemine/datasets"
@@ -60,5 +61,68 @@ func TestSignalCache(t *testing.T) {
 	c.drop()
 	if _, reused := load(c); reused {
 		t.Error("a dropped cache reused data")
+	}
+}
+
+// TestSignalCacheKeptMatrix checks that the signals start from the matrix
+// mine kept only when it is that of the store's current snapshot, and
+// that they then score as the signals built from a fresh load do.
+func TestSignalCacheKeptMatrix(t *testing.T) {
+	_, input := nightlyOrg(t, 400)
+	db := filepath.Join(t.TempDir(), "k.duckdb")
+	var stderr bytes.Buffer
+	for _, args := range [][]string{{"ingest", input}, {"mine", "--out", filepath.Join(t.TempDir(), "roles")}} {
+		if err := run(context.Background(), append(args, "--db", db), &bytes.Buffer{}, &stderr); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, stderr.String())
+		}
+	}
+	ctx := context.Background()
+	store, err := datasets.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	snapshot, err := store.LatestSnapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := loadSnapshotMatrix(ctx, store, snapshot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		kept   snapshotMatrix
+		reused bool
+	}{
+		{"current snapshot", *kept, true},
+		{"older snapshot", snapshotMatrix{db: kept.db, snapshot: snapshot - 1, m: kept.m, attrs: kept.attrs}, false},
+		{"other database", snapshotMatrix{db: kept.db + ".other", snapshot: snapshot, m: kept.m, attrs: kept.attrs}, false},
+	} {
+		c := &signalCache{}
+		c.keepMatrix(&tc.kept)
+		data, _, err := c.load(ctx, store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := data.m == kept.m; got != tc.reused {
+			t.Errorf("%s: signals built on the kept matrix %v, want %v", tc.name, got, tc.reused)
+		}
+		fresh, err := loadScoringData(ctx, store, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for row := 0; row < fresh.m.Rows(); row += 37 {
+			col := row % fresh.m.Cols()
+			if got, want := data.signals.Compute(nil, row, col, 1<<40), fresh.signals.Compute(nil, row, col, 1<<40); !slices.Equal(got, want) {
+				t.Fatalf("%s: signals of (%d, %d) = %v, a fresh load gives %v", tc.name, row, col, got, want)
+			}
+		}
+	}
+	c := &signalCache{}
+	c.keepMatrix(kept)
+	c.drop()
+	if data, _, err := c.load(ctx, store); err != nil || data.m == kept.m {
+		t.Errorf("a dropped matrix was used (err %v)", err)
 	}
 }
