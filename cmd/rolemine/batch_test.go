@@ -475,7 +475,8 @@ func TestNightlyRunWithHygieneReview(t *testing.T) {
 	if want := []string{"ingest", "mine", "evaluate", "triage", "outcomes", "hygiene", "review", "report"}; !slices.Equal(stages, want) {
 		t.Errorf("stages %v, want %v", stages, want)
 	}
-	for _, want := range []string{"snapshot: the one loaded earlier in this batch", "hygiene findings: those of hygiene run"} {
+	for _, want := range []string{"snapshot: the one loaded earlier in this batch", "hygiene findings: those of hygiene run",
+		"peer groups: those the hygiene stage computed"} {
 		if !strings.Contains(stdout.String()+stderr.String(), want) {
 			t.Errorf("the log does not say %q:\n%s", want, stderr.String())
 		}

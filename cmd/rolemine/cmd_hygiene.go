@@ -168,6 +168,7 @@ func runHygiene(ctx context.Context, e *env, o hygieneOptions, args []string) er
 	defer store.Close()
 	var rep *hygiene.Report
 	e.run("checking", func() error { rep = hygiene.Run(d, opts); return nil })
+	e.batch.Snapshot.keepPeers(d, opts.Outliers, rep.Peers)
 	out := hygieneSummary{AsOf: formatAsOf(rep.AsOf), Snapshot: snapshot, Checks: rep.Stats, Warnings: rep.Warnings}
 	if out.Warnings == nil {
 		out.Warnings = []string{}

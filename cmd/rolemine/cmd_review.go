@@ -115,9 +115,15 @@ func runReview(ctx context.Context, e *env, o reviewOptions, args []string) erro
 	err = e.run("preparing packets", func() error {
 		// Peer coverage and the hygiene evidence are independent: both
 		// are made at once (the outlier check is not run, so the report
-		// has no peers of its own).
+		// has no peers of its own), unless the batch's hygiene stage
+		// computed the same peer groups on the same data.
 		peers := make(chan *hygiene.Peers, 1)
-		go func() { peers <- hygiene.ComputePeers(d, opts.Outliers) }()
+		if p := e.batch.Snapshot.peersFor(d, opts.Outliers); p != nil {
+			e.logf("peer groups: those the hygiene stage computed")
+			peers <- p
+		} else {
+			go func() { peers <- hygiene.ComputePeers(d, opts.Outliers) }()
+		}
 		rep, err := reviewFindings(ctx, e, store, snapshot, d)
 		if err != nil {
 			return err

@@ -274,11 +274,15 @@ func openHygieneData(ctx context.Context, e *env, cmd, db string, load hygieneLo
 // run (whose roles they hold) and the load's attributes and reference
 // time are those they were loaded with; a cache loads the requests too,
 // which review needs and hygiene ignores. A reference time of "now" is
-// never reused. A nil cache (commands run by hand) keeps nothing.
+// never reused. The peer groups hygiene computed on the data are kept
+// with them, for review to use when it asks for the same outlier options.
+// A nil cache (commands run by hand) keeps nothing.
 type hygieneCache struct {
 	snapshot, mine int64
 	loaded         hygieneLoad
 	data           *hygiene.Data
+	peers          *hygiene.Peers // of data, with peerOptions
+	peerOptions    hygiene.OutlierOptions
 }
 
 // load returns the kept data when they serve l on the store's snapshot
@@ -296,7 +300,7 @@ func (c *hygieneCache) load(ctx context.Context, store *datasets.Store, snapshot
 	if c.data != nil && c.serves(snapshot, mine, l) {
 		return c.data, true, nil
 	}
-	c.data = nil
+	c.data, c.peers = nil, nil
 	l.requests = true
 	if d, err = loadHygieneData(ctx, store, l); err != nil {
 		return nil, false, err
@@ -312,10 +316,28 @@ func (c *hygieneCache) serves(snapshot, mine int64, l hygieneLoad) bool {
 		c.loaded.roles == l.roles && slices.Equal(c.loaded.attributes, l.attributes)
 }
 
-// drop lets the kept data go.
+// keepPeers keeps the peer groups computed on d with opts, when d are the
+// kept data.
+func (c *hygieneCache) keepPeers(d *hygiene.Data, opts hygiene.OutlierOptions, peers *hygiene.Peers) {
+	if c != nil && c.data == d && peers != nil {
+		c.peers, c.peerOptions = peers, opts
+	}
+}
+
+// peersFor returns the kept peer groups when they were computed on d with
+// opts, or nil.
+func (c *hygieneCache) peersFor(d *hygiene.Data, opts hygiene.OutlierOptions) *hygiene.Peers {
+	if c == nil || c.peers == nil || c.data != d || c.peerOptions.MaxCoverage != opts.MaxCoverage ||
+		c.peerOptions.MinPeers != opts.MinPeers || !slices.Equal(c.peerOptions.Attributes, opts.Attributes) {
+		return nil
+	}
+	return c.peers
+}
+
+// drop lets the kept data and peer groups go.
 func (c *hygieneCache) drop() {
 	if c != nil {
-		c.data = nil
+		c.data, c.peers = nil, nil
 	}
 }
 
