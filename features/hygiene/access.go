@@ -43,7 +43,46 @@ func (c *checker) getPeers() *Peers {
 	return c.peers
 }
 
-func (c *checker) left(i int32) bool { return c.d.LeftBy(i, c.d.AsOf) }
+// left reports whether identity i has left by AsOf.
+func (c *checker) left(i int32) bool {
+	if c.gone == nil {
+		c.gone = make([]bool, len(c.d.Identities))
+		for k := range c.gone {
+			c.gone[k] = c.d.LeftBy(int32(k), c.d.AsOf)
+		}
+	}
+	return c.gone[i]
+}
+
+// appIDs numbers the application of every entitlement, once: appOf[e]
+// is an index into apps.
+func (c *checker) appIDs() (appOf []int32, apps []string) {
+	if c.appOf == nil {
+		c.appID = map[string]int32{}
+		c.appOf = make([]int32, len(c.d.Entitlements))
+		for e := range c.d.Entitlements {
+			app := c.d.Entitlements[e].Application
+			k, ok := c.appID[app]
+			if !ok {
+				k = int32(len(c.apps))
+				c.appID[app] = k
+				c.apps = append(c.apps, app)
+			}
+			c.appOf[e] = k
+		}
+	}
+	return c.appOf, c.apps
+}
+
+// appIndex returns the id of application app in appIDs, or -1 when no
+// entitlement is in it.
+func (c *checker) appIndex(app string) int32 {
+	c.appIDs()
+	if k, ok := c.appID[app]; ok {
+		return k
+	}
+	return -1
+}
 
 // terminatedAccess reports leavers who still hold access or accounts.
 func (c *checker) terminatedAccess() {
@@ -121,7 +160,7 @@ func (c *checker) dormantAccounts() {
 	case !c.needAsOf(CheckDormantAccount):
 		return
 	}
-	limit := c.opts.DormantDays
+	limit, start := c.opts.DormantDays, len(c.out)
 	for k := range d.Accounts {
 		a := &d.Accounts[k]
 		if a.Identity < 0 || c.left(a.Identity) {
@@ -137,7 +176,7 @@ func (c *checker) dormantAccounts() {
 			continue
 		}
 		c.dormantApp[identityApp{a.Identity, a.Application}] = true
-		n, worst := c.heldIn(a.Identity, a.Application)
+		n, worst := c.heldIn(a.Identity, c.appIndex(a.Application))
 		sev := SeverityLow
 		if worst.Rank() >= SeverityHigh.Rank() {
 			sev = SeverityMedium
@@ -150,16 +189,18 @@ func (c *checker) dormantAccounts() {
 		f.NextStep = "disable the account after confirming with its holder's manager; its access goes with it"
 		c.add(f)
 	}
+	c.sortFrom(start)
 }
 
-// heldIn counts what identity i holds in application app and the highest
-// severity among it.
-func (c *checker) heldIn(i int32, app string) (int, Severity) {
+// heldIn counts what identity i holds in application app (an id of
+// appIDs) and the highest severity among it.
+func (c *checker) heldIn(i, app int32) (int, Severity) {
+	appOf, _ := c.appIDs()
 	lo, hi := c.d.Held(i)
 	n, worst := 0, SeverityLow
 	for _, a := range c.d.Assignments[lo:hi] {
-		e := &c.d.Entitlements[a.Entitlement]
-		if e.Application == app {
+		if appOf[a.Entitlement] == app {
+			e := &c.d.Entitlements[a.Entitlement]
 			n++
 			if s := riskSeverity(e); s.Rank() > worst.Rank() {
 				worst = s
@@ -173,66 +214,130 @@ func (c *checker) heldIn(i int32, app string) (int, Severity) {
 // applications that record usage.
 func (c *checker) unusedAccess() {
 	d := c.d
-	usage := map[string]bool{} // application → some assignment has last_used_at
-	apps := map[string]bool{}
-	for _, a := range d.Assignments {
-		app := d.Entitlements[a.Entitlement].Application
-		apps[app] = true
-		if a.LastUsed != 0 {
-			usage[app] = true
-		}
-	}
+	usage, apps := c.usageByApp()
 	switch {
 	case len(d.Assignments) == 0:
 		c.notice(CheckUnusedAccess, "no assignments loaded")
 		return
-	case len(usage) == 0:
+	case !slices.Contains(usage, usageRecorded):
 		c.notice(CheckUnusedAccess, "assignments have no last_used_at: unused access cannot be found")
 		return
 	case !c.needAsOf(CheckUnusedAccess):
 		return
 	}
-	if len(usage) < len(apps) {
+	if slices.Contains(usage, usageNone) {
 		var none []string
-		for app := range apps {
-			if !usage[app] {
-				none = append(none, orDash(app))
+		for k, u := range usage {
+			if u == usageNone {
+				none = append(none, orDash(apps[k]))
 			}
 		}
 		slices.Sort(none)
 		c.noticeStep(CheckUnusedAccess, "load last_used_at for these applications",
-			"no usage recorded for %d of %d applications, not assessed: %s", len(none), len(apps), listSome(none, 10))
+			"no usage recorded for %d of %d applications, not assessed: %s", len(none), len(apps)-count(usage, usageNotHeld), listSome(none, 10))
 	}
-	limit, covered := c.opts.UnusedDays, 0
+	unused, covered := c.unusedAssignments(usage)
+	start := len(c.out)
+	c.out = slices.Grow(c.out, len(unused))
+	for _, k := range unused {
+		c.add(c.unusedFinding(&d.Assignments[k]))
+	}
+	c.sortFrom(start)
+	c.measure("in_dormant_accounts", covered)
+}
+
+// What the assignments of an application say about its usage.
+const (
+	usageNotHeld  int8 = iota // no assignment is in the application
+	usageNone                 // none of them has last_used_at
+	usageRecorded             // some have
+)
+
+// usageByApp tells, per application of appIDs, whether its assignments
+// record usage.
+func (c *checker) usageByApp() ([]int8, []string) {
+	appOf, apps := c.appIDs()
+	usage := make([]int8, len(apps))
+	for _, a := range c.d.Assignments {
+		u := &usage[appOf[a.Entitlement]]
+		if a.LastUsed != 0 {
+			*u = usageRecorded
+		} else if *u == usageNotHeld {
+			*u = usageNone
+		}
+	}
+	return usage, apps
+}
+
+func count[T comparable](list []T, v T) int {
+	n := 0
+	for _, x := range list {
+		if x == v {
+			n++
+		}
+	}
+	return n
+}
+
+// unusedAssignments returns the assignments of current identities not
+// used for UnusedDays in applications that record usage, leaving out (and
+// counting) those in dormant accounts, which dormant-account reports.
+func (c *checker) unusedAssignments(usage []int8) (unused []int32, covered int) {
+	d := c.d
+	appOf, _ := c.appIDs()
+	dormant := c.dormantKeys()
+	limit := c.opts.UnusedDays
 	for k := range d.Assignments {
 		a := &d.Assignments[k]
-		e := &d.Entitlements[a.Entitlement]
-		if !usage[e.Application] || c.left(a.Identity) {
+		app := appOf[a.Entitlement]
+		if usage[app] != usageRecorded || c.left(a.Identity) {
 			continue
 		}
-		var why string
-		switch {
-		case a.LastUsed != 0 && daysBetween(a.LastUsed, d.AsOf) > limit:
-			why = fmt.Sprintf("last used %s (%d days ago)", day(a.LastUsed), daysBetween(a.LastUsed, d.AsOf))
-		case a.LastUsed == 0 && (a.Granted == 0 || daysBetween(a.Granted, d.AsOf) > limit):
-			why = "never used since granted " + day(a.Granted)
-			if a.Granted == 0 {
-				why = "never used (grant date unknown)"
-			}
-		default:
+		if a.LastUsed != 0 && daysBetween(a.LastUsed, d.AsOf) <= limit ||
+			a.LastUsed == 0 && a.Granted != 0 && daysBetween(a.Granted, d.AsOf) <= limit {
 			continue
 		}
-		if c.dormantApp[identityApp{a.Identity, e.Application}] {
+		if _, ok := slices.BinarySearch(dormant, uint64(a.Identity)<<32|uint64(app)); ok {
 			covered++
 			continue
 		}
-		f := c.accessFinding(CheckUnusedAccess, riskSeverity(e), a)
-		f.Evidence = fmt.Sprintf("%s (%s, %s risk) held via %s: %s; unused after %d days", e.ID, e.Label(), orDash(e.Risk),
-			sourceText(a.Source), why, limit)
-		f.NextStep = "revoke; the holder can request it again if needed"
-		c.add(f)
+		unused = append(unused, int32(k))
 	}
-	c.measure("in_dormant_accounts", covered)
+	return unused, covered
+}
+
+// dormantKeys returns the pairs of dormantApp as identity<<32 | application
+// id (of appIDs), sorted.
+func (c *checker) dormantKeys() []uint64 {
+	if len(c.dormantApp) == 0 {
+		return nil
+	}
+	keys := make([]uint64, 0, len(c.dormantApp))
+	for p := range c.dormantApp {
+		if k := c.appIndex(p.app); k >= 0 { // else the identity holds nothing there
+			keys = append(keys, uint64(p.i)<<32|uint64(k))
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// unusedFinding reports assignment a, which unusedAssignments returned.
+func (c *checker) unusedFinding(a *Assignment) Finding {
+	d := c.d
+	e := &d.Entitlements[a.Entitlement]
+	why := "never used (grant date unknown)"
+	switch {
+	case a.LastUsed != 0:
+		why = fmt.Sprintf("last used %s (%d days ago)", day(a.LastUsed), daysBetween(a.LastUsed, d.AsOf))
+	case a.Granted != 0:
+		why = "never used since granted " + day(a.Granted)
+	}
+	f := c.accessFinding(CheckUnusedAccess, riskSeverity(e), a)
+	f.Evidence = fmt.Sprintf("%s (%s, %s risk) held via %s: %s; unused after %d days", e.ID, e.Label(), orDash(e.Risk),
+		sourceText(a.Source), why, c.opts.UnusedDays)
+	f.NextStep = "revoke; the holder can request it again if needed"
+	return f
 }
 
 func sourceText(s Source) string {
@@ -340,7 +445,7 @@ func (c *checker) privilegedOutsideRole() {
 
 // outlierAccess reports access few of the identity's peers hold.
 func (c *checker) outlierAccess() {
-	d := c.d
+	d, start := c.d, len(c.out)
 	if !c.anyIdentity(func(id *Identity) bool {
 		return id.Title != "" || id.Department != "" || id.Manager != "" || id.Location != ""
 	}) {
@@ -374,4 +479,5 @@ func (c *checker) outlierAccess() {
 				"%d of %d assignments have no peer group of %d or more and were not assessed", n-assessed, n, c.opts.Outliers.MinPeers+1)
 		}
 	}
+	c.sortFrom(start)
 }

@@ -21,6 +21,12 @@ type checker struct {
 	pairs      []Pair
 
 	acctPtr, acctIdx []int32 // accounts by identity, built on first use
+	gone             []bool  // whether each identity has left, built on first use
+	// appOf numbers the application of each entitlement (an index into
+	// apps), built on first use.
+	appOf []int32
+	apps  []string
+	appID map[string]int32
 }
 
 type identityApp struct {
@@ -41,6 +47,52 @@ func (c *checker) add(f Finding) {
 }
 
 func (c *checker) notice(check, format string, args ...any) { c.add(notice(check, format, args...)) }
+
+// sortFrom puts the findings added since c.out[start], all of one check,
+// in the order sortFindings gives them, so that its sort, with a costlier
+// comparison, finds them sorted. The comparison is compareFindings with
+// the severities ranked once and the fields compared only as far as
+// needed.
+func (c *checker) sortFrom(start int) {
+	fs := c.out[start:]
+	rank := make([]int8, len(fs))
+	order := make([]int32, len(fs))
+	for k := range fs {
+		rank[k], order[k] = int8(fs[k].Severity.Rank()), int32(k)
+	}
+	slices.SortFunc(order, func(x, y int32) int {
+		a, b := &fs[x], &fs[y]
+		ra, rb := rank[x], rank[y]
+		switch {
+		case (ra == 0 || rb == 0) && ra != rb: // notices first
+			return cmp.Compare(ra, rb)
+		case ra != rb:
+			return cmp.Compare(rb, ra)
+		case a.Confidence != b.Confidence:
+			return cmp.Compare(b.Confidence, a.Confidence)
+		case a.SubjectID != b.SubjectID:
+			return strings.Compare(a.SubjectID, b.SubjectID)
+		case a.RelatedID != b.RelatedID:
+			return strings.Compare(a.RelatedID, b.RelatedID)
+		}
+		return strings.Compare(a.Evidence, b.Evidence)
+	})
+	permute(fs, order)
+}
+
+// permute moves fs[order[k]] to fs[k], in place; it reuses order.
+func permute(fs []Finding, order []int32) {
+	for k := range order {
+		if order[k] < 0 {
+			continue
+		}
+		f, j := fs[k], int32(k)
+		for order[j] != int32(k) {
+			fs[j], order[j], j = fs[order[j]], -1, order[j]
+		}
+		fs[j], order[j] = f, -1
+	}
+}
 
 // noticeStep adds a notice with its own next step.
 func (c *checker) noticeStep(check, step, format string, args ...any) {
@@ -206,10 +258,10 @@ func normalUsername(u string) string {
 	u = Fold(strings.TrimSpace(u))
 	for changed := true; changed; {
 		changed = false
-		for _, p := range []string{"old", "tmp", "temp", "test", "adm", "admin", "x", "a", "zz"} {
-			for _, sep := range []string{"-", "_", "."} {
-				if rest, ok := strings.CutPrefix(u, p+sep); ok && rest != "" {
-					u, changed = rest, true
+		for _, p := range copyPrefixes {
+			for k := range len(copySeparators) { // cut p+sep unless nothing is left
+				if len(u) > len(p)+1 && u[len(p)] == copySeparators[k] && u[:len(p)] == p {
+					u, changed = u[len(p)+1:], true
 				}
 			}
 		}
@@ -220,6 +272,12 @@ func normalUsername(u string) string {
 	return u
 }
 
+// copyPrefixes, each followed by one of copySeparators, mark copies of
+// an account.
+var copyPrefixes = []string{"old", "tmp", "temp", "test", "adm", "admin", "x", "a", "zz"}
+
+const copySeparators = "-_."
+
 // duplicateAccounts reports identities with several accounts in one
 // application.
 func (c *checker) duplicateAccounts() {
@@ -228,40 +286,48 @@ func (c *checker) duplicateAccounts() {
 		c.notice(CheckDuplicateAccount, "no accounts loaded: duplicate accounts cannot be found")
 		return
 	}
-	byKey := map[identityApp][]int{}
-	for k := range d.Accounts {
-		if a := &d.Accounts[k]; a.Identity >= 0 {
-			key := identityApp{a.Identity, a.Application}
-			byKey[key] = append(byKey[key], k)
-		}
-	}
-	keys := make([]identityApp, 0, len(byKey))
-	for key, list := range byKey {
-		if len(list) > 1 {
-			keys = append(keys, key)
-		}
-	}
-	slices.SortFunc(keys, func(x, y identityApp) int { return cmp.Or(cmp.Compare(x.i, y.i), cmp.Compare(x.app, y.app)) })
-	for _, key := range keys {
-		list := byKey[key]
-		if len(list) < 2 {
+	var list []int32
+	for i := range int32(len(d.Identities)) {
+		accts := c.accountsOf(i)
+		if len(accts) < 2 {
 			continue
 		}
-		slices.SortFunc(list, func(x, y int) int {
-			return cmp.Or(cmp.Compare(d.Accounts[x].Created, d.Accounts[y].Created), cmp.Compare(d.Accounts[x].ID, d.Accounts[y].ID))
+		// By application, then as the accounts of one application are
+		// compared: creation, id, and load order.
+		list = append(list[:0], accts...)
+		slices.SortFunc(list, func(x, y int32) int {
+			ax, ay := &d.Accounts[x], &d.Accounts[y]
+			return cmp.Or(strings.Compare(ax.Application, ay.Application), cmp.Compare(ax.Created, ay.Created),
+				strings.Compare(ax.ID, ay.ID), cmp.Compare(x, y))
 		})
-		first := &d.Accounts[list[0]]
-		for _, k := range list[1:] {
-			a := &d.Accounts[k]
-			sev, note := SeverityLow, ""
-			if n := normalUsername(a.Username); n != Fold(a.Username) {
-				sev, note = SeverityMedium, " (named like an admin or temporary copy)"
+		for lo := 0; lo < len(list); {
+			hi := lo + 1
+			for hi < len(list) && d.Accounts[list[hi]].Application == d.Accounts[list[lo]].Application {
+				hi++
 			}
-			c.add(Finding{Check: CheckDuplicateAccount, Severity: sev, SubjectType: SubjectAccount, SubjectID: a.ID,
-				RelatedType: SubjectAccount, RelatedID: first.ID, Identity: key.i, Entitlement: -1,
-				Evidence: fmt.Sprintf("identity %s has accounts %s and %s%s in %s; last logins %s and %s",
-					d.Identities[key.i].ID, first.Username, a.Username, note, orDash(key.app), day(first.LastLogin), day(a.LastLogin)),
-				NextStep: "keep one account per application unless a separate admin account is sanctioned; disable the other"})
+			if hi-lo > 1 {
+				c.duplicateAccountsOf(i, list[lo:hi])
+			}
+			lo = hi
 		}
+	}
+}
+
+// duplicateAccountsOf reports the accounts of identity i in one
+// application, sorted by creation, after the first.
+func (c *checker) duplicateAccountsOf(i int32, list []int32) {
+	d := c.d
+	first := &d.Accounts[list[0]]
+	for _, k := range list[1:] {
+		a := &d.Accounts[k]
+		sev, note := SeverityLow, ""
+		if n := normalUsername(a.Username); n != Fold(a.Username) {
+			sev, note = SeverityMedium, " (named like an admin or temporary copy)"
+		}
+		c.add(Finding{Check: CheckDuplicateAccount, Severity: sev, SubjectType: SubjectAccount, SubjectID: a.ID,
+			RelatedType: SubjectAccount, RelatedID: first.ID, Identity: i, Entitlement: -1,
+			Evidence: fmt.Sprintf("identity %s has accounts %s and %s%s in %s; last logins %s and %s",
+				d.Identities[i].ID, first.Username, a.Username, note, orDash(first.Application), day(first.LastLogin), day(a.LastLogin)),
+			NextStep: "keep one account per application unless a separate admin account is sanctioned; disable the other"})
 	}
 }

@@ -3,10 +3,10 @@ package hygiene
 import (
 	"cmp"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // DuplicateOptions tune duplicate-identity detection.
@@ -81,11 +81,16 @@ type dupRecord struct {
 	fromKey bool   // first came from the e-mail address
 	org     [numOrg]string
 	code    [numOrg]int32 // dense code of each org value, -1 when missing
+	present int           // bit f set when org[f] is not missing
 	keys    []uint64      // blocking keys, sorted
-	// Computed once for the pairwise comparisons: Soundex of name.last
-	// and name.altLast, and the weights of agreeing on name.last and on
-	// first (which depend on how common they are).
-	sx, altSx     string
+	// Computed once for the pairwise comparisons: the names as read and
+	// swapped (own.sx and alt.sx are the Soundex codes of name.last and
+	// name.altLast), the interned address, the start and end dates, and
+	// the weights of agreeing on name.last and on first (which depend on
+	// how common they are).
+	own, alt      names
+	mailID        int32
+	hired, ended  int64
 	wLast, wFirst float64
 }
 
@@ -112,6 +117,10 @@ type dupScorer struct {
 	// weights of the start-date patterns: hired close together, one
 	// record ending as the other starts, neither
 	wClose, wConv, wApart float64
+	// logit is the score at which the confidence reaches MinConfidence
+	// (NaN when it is not inside (0, 1)), margin the distance from it
+	// beyond which the comparison needs no exponential.
+	logit, margin float64
 }
 
 // FindDuplicates returns the pairs of human identities that are likely one
@@ -160,16 +169,39 @@ func newDupScorer(d *Data, opts DuplicateOptions) *dupScorer {
 	for c := range s.initW {
 		s.initW[c] = math.Log(mFirstInit / s.share(s.initN[c]))
 	}
+	s.logit, s.margin = math.NaN(), 0
+	if c := opts.MinConfidence; c > 0 && c < 1 {
+		s.logit, s.margin = math.Log(c/(1-c)), 1e-9+1e-12/(c*(1-c))
+	}
+	s.prepareNames()
+	s.codeOrgs()
+	// Prior odds: Rate·n duplicate pairs among n(n-1)/2.
+	s.prior = math.Log(opts.Rate * s.n / (s.n * (s.n - 1) / 2))
+	s.orgWeights()
+	s.dateWeights()
+	return s
+}
+
+// prepareNames computes each human's name weights and the names it is
+// compared by, with its strings interned so that pairs compare integers.
+func (s *dupScorer) prepareNames() {
+	in := nameTable{ids: map[string]int32{}, nick: map[int32][]int32{}}
 	for _, i := range s.humans {
 		r := &s.recs[i]
-		r.sx, r.wLast = soundex(r.name.last), math.Log(mSurname/s.share(s.lastN[r.name.last]))
-		if r.name.altLast != "" {
-			r.altSx = soundex(r.name.altLast)
-		}
+		r.wLast = math.Log(mSurname / s.share(s.lastN[r.name.last]))
 		if r.first != "" {
 			r.wFirst = math.Log(mFirst / s.share(s.firstN[r.first]))
 		}
+		r.own = in.names(r.name.last, r.first, soundex(r.name.last), r)
+		if r.name.altLast != "" {
+			r.alt = in.names(r.name.altLast, r.name.altFirst, soundex(r.name.altLast), nil)
+		}
+		r.mailID = in.id(r.mail)
 	}
+}
+
+// codeOrgs gives every value of each organisational field a dense code.
+func (s *dupScorer) codeOrgs() {
 	for f := range numOrg {
 		codes := map[string]int32{}
 		for _, i := range s.humans {
@@ -182,14 +214,42 @@ func newDupScorer(d *Data, opts DuplicateOptions) *dupScorer {
 					codes[v] = c
 				}
 				r.code[f] = c
+				r.present |= 1 << f
 			}
 		}
 	}
-	// Prior odds: Rate·n duplicate pairs among n(n-1)/2.
-	s.prior = math.Log(opts.Rate * s.n / (s.n * (s.n - 1) / 2))
-	s.orgWeights()
-	s.dateWeights()
-	return s
+}
+
+// nameTable numbers distinct strings: equal ids, equal strings.
+type nameTable struct {
+	ids  map[string]int32
+	nick map[int32][]int32 // given name → ids of canonicalFirst, nil without other forms
+}
+
+func (in *nameTable) id(v string) int32 {
+	k, ok := in.ids[v]
+	if !ok {
+		k = int32(len(in.ids))
+		in.ids[v] = k
+	}
+	return k
+}
+
+// names prepares one reading of a record's names for compareNames.
+func (in *nameTable) names(last, first, sx string, rec *dupRecord) names {
+	n := names{last: last, first: first, sx: sx, rec: rec, lastID: in.id(last), firstID: in.id(first), sxID: in.id(sx),
+		lastASCII: isASCII(last), firstASCII: isASCII(first)}
+	if _, ok := nickIndex[first]; ok {
+		nick, done := in.nick[n.firstID]
+		if !done {
+			for _, c := range canonicalFirst(first) {
+				nick = append(nick, in.id(c))
+			}
+			in.nick[n.firstID] = nick
+		}
+		n.nick = nick
+	}
+	return n
 }
 
 // dateWeights measures how often two different people were hired within
@@ -232,30 +292,30 @@ func (s *dupScorer) dateWeights() {
 	s.wApart = math.Log((1 - mHiredClose - mConversion) / math.Max(1-uClose-uConv, 1e-9))
 }
 
-// dateWeight compares the start and end dates of identities a and b; the
+// dateWeight compares the start and end dates of records x and y; the
 // reason's text is a constant, the dates are added by explain.
-func (s *dupScorer) dateWeight(a, b int32) reason {
-	x, y := &s.d.Identities[a], &s.d.Identities[b]
-	if x.Hired == 0 || y.Hired == 0 || s.wClose == 0 {
+func (s *dupScorer) dateWeight(x, y *dupRecord) reason {
+	if x.hired == 0 || y.hired == 0 || s.wClose == 0 {
 		return reason{}
 	}
-	if gap := daysBetween(min(x.Hired, y.Hired), max(x.Hired, y.Hired)); gap <= closeDays {
+	if gap := daysBetween(min(x.hired, y.hired), max(x.hired, y.hired)); gap <= closeDays {
 		return reason{s.wClose, "started within a month of each other"}
 	}
-	if conversion(x, y) || conversion(y, x) {
+	if conversion(x.ended, y.hired) || conversion(y.ended, x.hired) {
 		return reason{s.wConv, "one record ended as the other started (conversion or rehire)"}
 	}
 	return reason{s.wApart, "start dates far apart"}
 }
 
-// conversion reports whether record x ended around the start of record y.
-func conversion(x, y *Identity) bool {
-	end, start := x.Terminated, y.Hired
+// conversion reports whether a record that ended at end ended around the
+// start of a record that started at start.
+func conversion(end, start int64) bool {
 	return end != 0 && end >= start-convBefore*86400 && end <= start+convAfter*86400
 }
 
 func newDupRecord(id *Identity) dupRecord {
-	r := dupRecord{name: parseName(id.Name), email: parseEmail(id.Email), mail: Fold(strings.TrimSpace(id.Email))}
+	r := dupRecord{name: parseName(id.Name), email: parseEmail(id.Email), mail: Fold(strings.TrimSpace(id.Email)),
+		hired: id.Hired, ended: id.Terminated}
 	if r.name.last == "" && r.email.last != "" { // no display name: read the address
 		r.name.first, r.name.last = r.email.first, r.email.last
 	}
@@ -286,7 +346,7 @@ func (s *dupScorer) orgWeights() {
 	for present := 1; present < 1<<numOrg; present++ {
 		var members []int32
 		for _, i := range s.humans {
-			if s.recs[i].orgMask()&present == present {
+			if s.recs[i].present&present == present {
 				members = append(members, i)
 			}
 		}
@@ -335,16 +395,6 @@ func (s *dupScorer) orgWeights() {
 	}
 }
 
-func (r *dupRecord) orgMask() int {
-	m := 0
-	for f, c := range r.code {
-		if c >= 0 {
-			m |= 1 << f
-		}
-	}
-	return m
-}
-
 // agreeingPairs counts the pairs of members equal on every field of t.
 func (s *dupScorer) agreeingPairs(members []int32, t int) float64 {
 	if t == 0 {
@@ -378,84 +428,141 @@ func popcount(x int) int {
 	return n
 }
 
-// blockKeys returns the sorted blocking keys of an identity.
-func (s *dupScorer) blockKeys(i int32) []uint64 {
+// appendKeys appends the blocking keys of an identity to dst, sorted and
+// without repeats.
+func (s *dupScorer) appendKeys(dst []uint64, i int32) []uint64 {
 	r := &s.recs[i]
-	var keys []uint64
-	add := func(parts ...string) { keys = append(keys, hashKey(parts...)) }
-	initials := map[byte]bool{}
-	if r.first != "" {
-		for _, c := range canonicalFirst(r.first) {
-			initials[c[0]] = true
+	n0 := len(dst)
+	var buf [8]byte
+	initials := buf[:0]
+	if r.first != "" { // the initials of canonicalFirst(r.first)
+		for _, c := range nickIndex[r.first] {
+			initials = appendNewByte(initials, c[0])
 		}
-		initials[r.first[0]] = true
+		initials = appendNewByte(initials, r.first[0])
 	}
 	last := r.name.last
 	if last != "" {
-		for c := range initials {
-			for _, v := range deletions(last) {
-				add("n", v, string(c))
+		for _, c := range initials {
+			ini := string(rune(c))
+			dst = appendDeletionKeys(dst, last, ini)
+			if r.own.sx != "" {
+				dst = append(dst, hashOf("s").part(r.own.sx).part(ini).sum())
 			}
-			if sx := soundex(last); sx != "" {
-				add("s", sx, string(c))
-			}
-			add("c", string(c)+last)
+			dst = append(dst, hashOf("c").bytes(ini).part(last).sum())
 		}
 		if len(initials) == 0 {
-			add("n", last, "")
+			dst = append(dst, hashOf("n").part(last).part("").sum())
 		}
 	}
 	if r.name.altLast != "" {
-		add("n", r.name.altLast, r.name.altFirst[:1])
+		dst = append(dst, hashOf("n").part(r.name.altLast).part(r.name.altFirst[:1]).sum())
 	}
 	if len(r.email.base) >= 4 {
-		add("e", r.email.base)
+		dst = append(dst, hashOf("e").part(r.email.base).sum())
 	}
 	if r.email.compact != "" {
-		add("c", r.email.compact)
+		dst = append(dst, hashOf("c").part(r.email.compact).sum())
 	}
 	if mgr := r.org[0]; mgr != "" {
 		if last != "" {
-			add("m", mgr, last[:1])
+			dst = append(dst, hashOf("m").part(mgr).part(last[:1]).sum())
 		}
-		for c := range initials {
-			add("m", mgr, string(c))
+		for _, c := range initials {
+			dst = append(dst, hashOf("m").part(mgr).part(string(rune(c))).sum())
 		}
 	}
-	slices.Sort(keys)
-	return slices.Compact(keys)
+	slices.Sort(dst[n0:])
+	return dst[:n0+len(slices.Compact(dst[n0:]))]
 }
 
-func hashKey(parts ...string) uint64 {
-	h := fnv.New64a()
-	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
+// appendDeletionKeys appends the keys ("n", v, initial) of the variants v
+// of last that deletions gives, without building them.
+func appendDeletionKeys(dst []uint64, last, initial string) []uint64 {
+	h := hashOf("n")
+	dst = append(dst, h.part(last).part(initial).sum())
+	if utf8.RuneCountInString(last) < 4 {
+		return dst
 	}
-	return h.Sum64()
+	for k := range last {
+		_, size := utf8.DecodeRuneInString(last[k:])
+		dst = append(dst, h.bytes(last[:k]).part(last[k+size:]).part(initial).sum())
+	}
+	return dst
+}
+
+func appendNewByte(list []byte, c byte) []byte {
+	if slices.Contains(list, c) {
+		return list
+	}
+	return append(list, c)
+}
+
+// keyHash is the FNV-1a hash of the parts of a blocking key, each
+// followed by a zero byte, computed without allocating.
+type keyHash uint64
+
+const (
+	fnvOffset keyHash = 14695981039346656037
+	fnvPrime  keyHash = 1099511628211
+)
+
+// hashOf starts a key with its first part.
+func hashOf(part string) keyHash { return fnvOffset.part(part) }
+
+// bytes adds the bytes of s to a part.
+func (h keyHash) bytes(s string) keyHash {
+	for k := 0; k < len(s); k++ {
+		h = (h ^ keyHash(s[k])) * fnvPrime
+	}
+	return h
+}
+
+// part ends a part with s.
+func (h keyHash) part(s string) keyHash { return h.bytes(s) * fnvPrime }
+
+func (h keyHash) sum() uint64 { return uint64(h) }
+
+type blockEntry struct {
+	key uint64
+	id  int32
+	pos int32 // of key in the record's keys
+}
+
+// blockEntries computes the blocking keys of every human (stored in its
+// record) and returns them as (key, identity) entries sorted by key, then
+// identity.
+func (s *dupScorer) blockEntries() []blockEntry {
+	all := make([]uint64, 0, 16*len(s.humans))
+	ends := make([]int, len(s.humans))
+	for k, i := range s.humans {
+		all = s.appendKeys(all, i)
+		ends[k] = len(all)
+	}
+	entries := make([]blockEntry, 0, len(all))
+	lo := 0
+	for k, i := range s.humans {
+		r := &s.recs[i]
+		r.keys = all[lo:ends[k]:ends[k]]
+		lo = ends[k]
+		for pos, key := range r.keys {
+			entries = append(entries, blockEntry{key, i, int32(pos)})
+		}
+	}
+	slices.SortFunc(entries, func(a, b blockEntry) int {
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	return entries
 }
 
 // candidates blocks, scores each candidate pair once (in the block of the
 // smallest key the two share) and returns the pairs at or above
 // MinConfidence, best first.
 func (s *dupScorer) candidates() []Pair {
-	type entry struct {
-		key uint64
-		id  int32
-	}
-	var entries []entry
-	for _, i := range s.humans {
-		s.recs[i].keys = s.blockKeys(i)
-		for _, k := range s.recs[i].keys {
-			entries = append(entries, entry{k, i})
-		}
-	}
-	slices.SortFunc(entries, func(a, b entry) int {
-		if c := cmp.Compare(a.key, b.key); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.id, b.id)
-	})
+	entries := s.blockEntries()
 	var out []Pair
 	for lo := 0; lo < len(entries); {
 		hi := lo + 1
@@ -467,12 +574,11 @@ func (s *dupScorer) candidates() []Pair {
 			lo = hi
 			continue
 		}
-		key := entries[lo].key
 		for x := lo; x < hi; x++ {
 			for y := x + 1; y < hi; y++ {
 				a, b := entries[x].id, entries[y].id
-				if firstShared(s.recs[a].keys, s.recs[b].keys) != key {
-					continue // scored in another block
+				if sharesAny(s.recs[a].keys[:entries[x].pos], s.recs[b].keys[:entries[y].pos]) {
+					continue // scored in the block of a smaller key
 				}
 				s.scored++
 				if p, ok := s.score(a, b); ok {
@@ -494,9 +600,8 @@ func (s *dupScorer) candidates() []Pair {
 	return out
 }
 
-// firstShared returns the smallest value of two sorted lists that share
-// one.
-func firstShared(a, b []uint64) uint64 {
+// sharesAny reports whether two sorted lists share a value.
+func sharesAny(a, b []uint64) bool {
 	x, y := 0, 0
 	for x < len(a) && y < len(b) {
 		switch {
@@ -505,10 +610,10 @@ func firstShared(a, b []uint64) uint64 {
 		case a[x] > b[y]:
 			y++
 		default:
-			return a[x]
+			return true
 		}
 	}
-	panic("hygiene: pair shares no blocking key")
+	return false
 }
 
 // reason is one piece of evidence with its weight.
@@ -550,26 +655,13 @@ type match struct {
 func (s *dupScorer) score(a, b int32) (Pair, bool) {
 	ra, rb := &s.recs[a], &s.recs[b]
 	m := match{total: s.prior}
-	s.compareNames(&m, ra.names(), rb.names())
-	if ra.name.altLast != "" || rb.name.altLast != "" {
-		for _, sw := range [][2]names{{ra.swapped(), rb.names()}, {ra.names(), rb.swapped()}} {
-			if sw[0].last == "" || sw[1].last == "" {
-				continue
-			}
-			var alt match
-			s.compareNames(&alt, sw[0], sw[1])
-			if alt.wLast+alt.wFirst-0.5 > m.wLast+m.wFirst {
-				m.la, m.lb, m.fa, m.fb, m.last, m.first = alt.la, alt.lb, alt.fa, alt.fb, alt.last, alt.first
-				m.wLast, m.wFirst, m.swapped = alt.wLast, alt.wFirst-0.5, true
-			}
-		}
-	}
+	s.bestNames(&m, ra, rb)
 	m.total += m.wLast + m.wFirst
-	if ra.mail != "" && ra.mail == rb.mail {
+	if ra.mail != "" && ra.mailID == rb.mailID {
 		m.sameMail = true
 		m.total += 10
 	}
-	m.present = ra.orgMask() & rb.orgMask()
+	m.present = ra.present & rb.present
 	for f := range numOrg {
 		if m.present&(1<<f) != 0 && ra.code[f] == rb.code[f] {
 			m.agree |= 1 << f
@@ -577,10 +669,10 @@ func (s *dupScorer) score(a, b int32) (Pair, bool) {
 	}
 	m.wOrg = s.orgW[m.present][m.agree]
 	m.total += m.wOrg
-	m.date = s.dateWeight(a, b)
+	m.date = s.dateWeight(ra, rb)
 	m.total += m.date.w
 	// Cheap exit: even the strongest access overlap would not help.
-	if sigmoid(m.total+1) < s.opts.MinConfidence {
+	if s.below(m.total + 1) {
 		return Pair{}, false
 	}
 	// Shared access is evidence only across jobs: people of one job hold
@@ -595,14 +687,25 @@ func (s *dupScorer) score(a, b int32) (Pair, bool) {
 		}
 		m.total += m.wJaccard
 	}
-	conf := sigmoid(m.total)
-	if conf < s.opts.MinConfidence {
+	if s.below(m.total) {
 		return Pair{}, false
 	}
-	return Pair{A: a, B: b, Confidence: conf, Reasons: s.explain(&m, a, b)}, true
+	return Pair{A: a, B: b, Confidence: sigmoid(m.total), Reasons: s.explain(&m, a, b)}, true
 }
 
 func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+// below reports whether sigmoid(x) < MinConfidence, computing the
+// exponential only near the threshold.
+func (s *dupScorer) below(x float64) bool {
+	switch {
+	case x < s.logit-s.margin:
+		return true
+	case x > s.logit+s.margin:
+		return false
+	}
+	return sigmoid(x) < s.opts.MinConfidence
+}
 
 // share is the chance that another person has a name count identities
 // share: one of the two compared records is discounted, as it may be the
@@ -610,27 +713,53 @@ func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 func (s *dupScorer) share(count int) float64 { return float64(max(count-1, 1)) / s.n }
 
 // names is one side of a name comparison: a record's names or their
-// swapped reading.
+// swapped reading, with the strings interned (equal ids, equal strings).
 type names struct {
 	last, first, sx string
+	lastID, firstID int32
+	sxID            int32
+	lastASCII       bool
+	firstASCII      bool
+	nick            []int32    // ids of canonicalFirst(first), nil when first has no other forms
 	rec             *dupRecord // the record whose names these are; nil when swapped
 }
 
-func (r *dupRecord) names() names   { return names{r.name.last, r.first, r.sx, r} }
-func (r *dupRecord) swapped() names { return names{r.name.altLast, r.name.altFirst, r.altSx, nil} }
+// bestNames compares the names of x and y as read and, for two-word
+// names, with one side's given and family names swapped, keeping the
+// swapped reading when it is better by more than its penalty.
+func (s *dupScorer) bestNames(m *match, x, y *dupRecord) {
+	s.compareNames(m, &x.own, &y.own)
+	if x.alt.last == "" && y.alt.last == "" {
+		return
+	}
+	s.trySwapped(m, &x.alt, &y.own)
+	s.trySwapped(m, &x.own, &y.alt)
+}
+
+func (s *dupScorer) trySwapped(m *match, a, b *names) {
+	if a.last == "" || b.last == "" {
+		return
+	}
+	var alt match
+	s.compareNames(&alt, a, b)
+	if alt.wLast+alt.wFirst-0.5 > m.wLast+m.wFirst {
+		m.la, m.lb, m.fa, m.fb, m.last, m.first = alt.la, alt.lb, alt.fa, alt.fb, alt.last, alt.first
+		m.wLast, m.wFirst, m.swapped = alt.wLast, alt.wFirst-0.5, true
+	}
+}
 
 // compareNames compares the family and given names of a and b.
-func (s *dupScorer) compareNames(m *match, a, b names) {
+func (s *dupScorer) compareNames(m *match, a, b *names) {
 	la, lb, fa, fb := a.last, b.last, a.first, b.first
 	m.la, m.lb, m.fa, m.fb = la, lb, fa, fb
 	switch {
 	case la == "" || lb == "":
 		m.last = lvMissing
-	case la == lb:
+	case a.lastID == b.lastID:
 		m.last, m.wLast = lvSame, s.sameLast(a, b)
-	case withinOneEdit(la, lb):
+	case oneEdit(la, lb, a.lastASCII && b.lastASCII):
 		m.last, m.wLast = lvTypo, wLastTypo
-	case a.sx == b.sx:
+	case a.sxID == b.sxID:
 		m.last, m.wLast = lvPhonetic, wLastPhon
 	default:
 		m.last, m.wLast = lvDiffer, wLastDiffer
@@ -638,26 +767,44 @@ func (s *dupScorer) compareNames(m *match, a, b names) {
 	switch {
 	case fa == "" || fb == "":
 		m.first = lvMissing
-	case fa == fb && len(fa) > 1:
+	case a.firstID == b.firstID && len(fa) > 1:
 		m.first, m.wFirst = lvSame, s.sameFirst(a, b)
 	case len(fa) == 1 || len(fb) == 1:
 		m.first, m.wFirst = lvDiffer, wFirstDiffer
 		if fa[0] == fb[0] {
 			m.first, m.wFirst = lvInitial, s.initW[fa[0]]
 		}
-	case nicknameOf(fa, fb):
+	case a.firstID != b.firstID && sharesID(a.nick, b.nick): // nicknameOf(fa, fb)
 		m.first, m.wFirst = lvNickname, wFirstNick
-	case withinOneEdit(fa, fb):
+	case oneEdit(fa, fb, a.firstASCII && b.firstASCII):
 		m.first, m.wFirst = lvTypo, wFirstTypo
 	default:
 		m.first, m.wFirst = lvDiffer, wFirstDiffer
 	}
 }
 
+// oneEdit is withinOneEdit(a, b), told whether both are ASCII.
+func oneEdit(a, b string, ascii bool) bool {
+	if ascii {
+		return withinOneEditASCII(a, b)
+	}
+	return withinOneEdit(a, b)
+}
+
+// sharesID reports whether two short lists have a value in common.
+func sharesID(a, b []int32) bool {
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			return true
+		}
+	}
+	return false
+}
+
 // sameLast is the weight of a and b agreeing on the family name: ln(m/u)
 // with u the share of people of that name, taken from a record whose own
 // name it is when there is one.
-func (s *dupScorer) sameLast(a, b names) float64 {
+func (s *dupScorer) sameLast(a, b *names) float64 {
 	switch {
 	case a.rec != nil:
 		return a.rec.wLast
@@ -668,7 +815,7 @@ func (s *dupScorer) sameLast(a, b names) float64 {
 }
 
 // sameFirst is sameLast for the given name.
-func (s *dupScorer) sameFirst(a, b names) float64 {
+func (s *dupScorer) sameFirst(a, b *names) float64 {
 	switch {
 	case a.rec != nil:
 		return a.rec.wFirst
@@ -729,7 +876,7 @@ func (s *dupScorer) explain(m *match, a, b int32) []string {
 	case s.wClose:
 		add(m.date.w, "started %d days apart (%s, %s)", daysBetween(min(x.Hired, y.Hired), max(x.Hired, y.Hired)), day(x.Hired), day(y.Hired))
 	case s.wConv:
-		if !conversion(x, y) {
+		if !conversion(x.Terminated, y.Hired) {
 			x, y = y, x
 		}
 		add(m.date.w, "one record ended on %s as the other started on %s", day(x.Terminated), day(y.Hired))

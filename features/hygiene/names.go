@@ -304,8 +304,16 @@ func withinOneEdit(a, b string) bool {
 	if !isASCII(a) || !isASCII(b) {
 		return editDistance(a, b, 1) <= 1
 	}
+	return withinOneEditASCII(a, b)
+}
+
+// withinOneEditASCII is withinOneEdit for ASCII a and b.
+func withinOneEditASCII(a, b string) bool {
 	if len(a) < len(b) {
 		a, b = b, a
+	}
+	if len(a)-len(b) > 1 {
+		return false
 	}
 	i := 0
 	for i < len(b) && a[i] == b[i] {
