@@ -41,8 +41,10 @@ const (
 // mined role of the identity contains it.
 type Peers struct {
 	d    *Data
+	g    *PeerGroups
 	opts OutlierOptions
-	// Dims names the peer dimensions; Dim values index it.
+	// Dims names the peer dimensions; Dim values index it. It is shared
+	// by every Peers of the same PeerGroups: do not modify it.
 	Dims []string
 
 	held    []int32   // per assignment: other holders in the best group
@@ -50,32 +52,75 @@ type Peers struct {
 	jobHeld []int32   // per assignment: other holders in the job group, -1 when none
 	role    []int32   // per assignment: index of a mined role of the identity containing it, -1
 	best    []float64 // per assignment: share() so far, while computing; nil after
+	ent     []int32   // per assignment: its entitlement, read densely while computing; nil after
+	co      map[int32]coHolder
 
-	group [][]int32  // [dim][identity] group, -1 when none
-	size  [][]int32  // [dim][group] members
-	label [][]string // [dim][group] value
-	co    map[int32]coHolder
-
-	class     []int8      // [identity] kind class
-	classSize []float64   // [class] identities
-	base      [][]float64 // [class][entitlement] share of the class holding it
+	base [][]float64 // [class][entitlement] share of the class holding it
 }
 
 type coHolder struct{ via, peers int32 }
 
-// ComputePeers measures peer coverage of every assignment of d.
+// PeerGroups are the peer groups of a Data's identities in every
+// dimension, and their kind classes. They depend on the identities and
+// their attributes only, not on the assignments: one PeerGroups serves
+// every Data that shares them, such as the copies Data.WithAssignments
+// makes to look at past access. A PeerGroups is only read once made, and
+// may be used by several goroutines at once.
+type PeerGroups struct {
+	opts       OutlierOptions
+	identities []Identity // of the Data the groups were defined on
+	dims       []string
+	group      [][]int32  // [dim][identity] group, -1 when none
+	size       [][]int32  // [dim][group] members
+	label      [][]string // [dim][group] value
+	// [dim] members of group g, ascending: members[dim][ptr[dim][g]:ptr[dim][g+1]]
+	ptr, members [][]int32
+	class        []int8    // [identity] kind class
+	classSize    []float64 // [class] identities
+}
+
+// ComputePeers measures peer coverage of every assignment of d. It is
+// NewPeerGroups(d, opts).Compute(d).
 func ComputePeers(d *Data, opts OutlierOptions) *Peers {
+	return NewPeerGroups(d, opts).Compute(d)
+}
+
+// NewPeerGroups defines the peer groups of d's identities. It panics on
+// invalid options.
+func NewPeerGroups(d *Data, opts OutlierOptions) *PeerGroups {
 	d.checkPrepared()
 	if opts.MinPeers < 1 || opts.MaxCoverage < 0 || opts.MaxCoverage > 1 {
 		panic(fmt.Sprintf("hygiene: bad outlier options %+v", opts))
 	}
+	g := &PeerGroups{opts: opts, identities: d.Identities}
+	g.defineGroups(d)
+	for k := range g.dims {
+		p, m := groupMembers(g.group[k], len(g.size[k]))
+		g.ptr, g.members = append(g.ptr, p), append(g.members, m)
+	}
+	g.defineClasses()
+	return g
+}
+
+// Compute measures peer coverage of every assignment of d, which must
+// hold the identities and attributes g was defined on: the Data given to
+// NewPeerGroups or a copy of it made by WithAssignments. It panics on
+// other identities.
+func (g *PeerGroups) Compute(d *Data) *Peers {
+	d.checkPrepared()
+	if len(d.Identities) != len(g.identities) || len(g.identities) > 0 && &d.Identities[0] != &g.identities[0] {
+		panic("hygiene: peer groups used on other identities")
+	}
 	n := len(d.Assignments)
-	p := &Peers{d: d, opts: opts, held: make([]int32, n), dim: make([]int8, n), jobHeld: make([]int32, n),
+	p := &Peers{d: d, g: g, opts: g.opts, Dims: g.dims, held: make([]int32, n), dim: make([]int8, n), jobHeld: make([]int32, n),
 		co: map[int32]coHolder{}}
 	for k := range p.dim {
 		p.dim[k], p.jobHeld[k] = -1, -1
 	}
-	p.defineGroups()
+	p.ent = make([]int32, n)
+	for a := range d.Assignments {
+		p.ent[a] = d.Assignments[a].Entitlement
+	}
 	p.baseRates()
 	counter := make([]int32, len(d.Entitlements))
 	p.best = make([]float64, n)
@@ -85,12 +130,12 @@ func ComputePeers(d *Data, opts OutlierOptions) *Peers {
 	p.coHolders(counter)
 	p.best = nil
 	p.roles()
+	p.ent = nil
 	return p
 }
 
 // defineGroups assigns every identity its group in each dimension.
-func (p *Peers) defineGroups() {
-	d := p.d
+func (g *PeerGroups) defineGroups(d *Data) {
 	reports := make([]bool, len(d.Identities))
 	for i := range d.Identities {
 		if k, ok := d.identityIndex[d.Identities[i].Manager]; ok {
@@ -123,7 +168,7 @@ func (p *Peers) defineGroups() {
 			return ""
 		}},
 	}
-	for _, a := range p.opts.Attributes {
+	for _, a := range g.opts.Attributes {
 		if col, ok := d.Attributes[a]; ok {
 			dims = append(dims, dimension{a, func(i int) string { return col[i] }})
 		}
@@ -140,47 +185,80 @@ func (p *Peers) defineGroups() {
 				continue
 			}
 			key := [2]string{kindClass(&d.Identities[i]), v}
-			g, ok := index[key]
+			k, ok := index[key]
 			if !ok {
-				g = int32(len(sizes))
-				index[key] = g
+				k = int32(len(sizes))
+				index[key] = k
 				sizes = append(sizes, 0)
 				labels = append(labels, v)
 			}
-			groups[i] = g
-			sizes[g]++
+			groups[i] = k
+			sizes[k]++
 		}
-		p.Dims = append(p.Dims, dim.name)
-		p.group = append(p.group, groups)
-		p.size = append(p.size, sizes)
-		p.label = append(p.label, labels)
+		g.dims = append(g.dims, dim.name)
+		g.group = append(g.group, groups)
+		g.size = append(g.size, sizes)
+		g.label = append(g.label, labels)
+	}
+}
+
+// groupMembers lists the members of each of n groups, ascending, by
+// counting sort: those of group g are members[ptr[g]:ptr[g+1]].
+func groupMembers(groups []int32, n int) (ptr, members []int32) {
+	ptr = make([]int32, n+1)
+	for _, g := range groups {
+		if g >= 0 {
+			ptr[g+1]++
+		}
+	}
+	for g := range n {
+		ptr[g+1] += ptr[g]
+	}
+	members = make([]int32, ptr[n])
+	next := slices.Clone(ptr[:n])
+	for i, g := range groups {
+		if g >= 0 {
+			members[next[g]] = int32(i)
+			next[g]++
+		}
+	}
+	return ptr, members
+}
+
+// defineClasses numbers the kind classes in order of first appearance.
+func (g *PeerGroups) defineClasses() {
+	classes := map[string]int8{}
+	g.class = make([]int8, len(g.identities))
+	for i := range g.identities {
+		k := kindClass(&g.identities[i])
+		c, ok := classes[k]
+		if !ok {
+			c = int8(len(classes))
+			classes[k] = c
+			g.classSize = append(g.classSize, 0)
+		}
+		g.class[i] = c
+		g.classSize[c]++
 	}
 }
 
 // baseRates measures the share of each kind class holding each
 // entitlement, the prior that small peer groups are shrunk towards.
 func (p *Peers) baseRates() {
-	d := p.d
-	classes := map[string]int8{}
-	p.class = make([]int8, len(d.Identities))
-	for i := range d.Identities {
-		k := kindClass(&d.Identities[i])
-		c, ok := classes[k]
-		if !ok {
-			c = int8(len(classes))
-			classes[k] = c
-			p.classSize = append(p.classSize, 0)
-			p.base = append(p.base, make([]float64, len(d.Entitlements)))
-		}
-		p.class[i] = c
-		p.classSize[c]++
+	d, g := p.d, p.g
+	p.base = make([][]float64, len(g.classSize))
+	for c := range p.base {
+		p.base[c] = make([]float64, len(d.Entitlements))
 	}
-	for _, a := range d.Assignments {
-		p.base[p.class[a.Identity]][a.Entitlement]++
+	for i := range d.Identities {
+		base := p.base[g.class[i]]
+		for _, e := range p.ent[d.rowPtr[i]:d.rowPtr[i+1]] {
+			base[e]++
+		}
 	}
 	for c := range p.base {
 		for e := range p.base[c] {
-			p.base[c][e] /= p.classSize[c]
+			p.base[c][e] /= g.classSize[c]
 		}
 	}
 }
@@ -194,62 +272,65 @@ func kindClass(id *Identity) string {
 }
 
 // cover counts holders per group of dimension k and keeps, per assignment,
-// the best share so far.
+// the best share so far. counter is all zero on entry and on return.
 func (p *Peers) cover(k int, counter []int32) {
-	d := p.d
-	groups, sizes := p.group[k], p.size[k]
-	// Members of each group, by counting sort.
-	ptr := make([]int32, len(sizes)+1)
-	for _, g := range groups {
-		if g >= 0 {
-			ptr[g+1]++
-		}
-	}
-	for g := range sizes {
-		ptr[g+1] += ptr[g]
-	}
-	members := make([]int32, ptr[len(sizes)])
-	next := slices.Clone(ptr[:len(sizes)])
-	for i, g := range groups {
-		if g >= 0 {
-			members[next[g]] = int32(i)
-			next[g]++
-		}
-	}
+	g := p.g
+	ptr, members, sizes := g.ptr[k], g.members[k], g.size[k]
 	isJob := p.Dims[k] == DimJob
-	alpha := float64(p.opts.MinPeers)
-	for g := range sizes {
-		peers := sizes[g] - 1
+	for gr := range sizes {
+		peers := sizes[gr] - 1
 		if int(peers) < p.opts.MinPeers {
 			continue
 		}
-		mem := members[ptr[g]:ptr[g+1]]
+		mem := members[ptr[gr]:ptr[gr+1]]
+		p.count(mem, counter)
 		for _, i := range mem {
-			lo, hi := d.Held(i)
-			for _, a := range d.Assignments[lo:hi] {
-				counter[a.Entitlement]++
-			}
+			p.coverRows(i, k, peers, counter, isJob)
 		}
-		for _, i := range mem {
-			lo, hi := d.Held(i)
-			base := p.base[p.class[i]]
-			for a := lo; a < hi; a++ {
-				e := d.Assignments[a].Entitlement
-				h := counter[e] - 1
-				if isJob {
-					p.jobHeld[a] = h
-				}
-				// smooth(a, h, peers), compared with share(a) kept in best
-				if s := (float64(h) + alpha*base[e]) / (float64(peers) + alpha); p.dim[a] < 0 || s > p.best[a] {
-					p.held[a], p.dim[a], p.best[a] = h, int8(k), s
-				}
-			}
+		p.uncount(mem, counter)
+	}
+}
+
+// count adds one to counter[e] for every entitlement e held by the
+// identities mem.
+func (p *Peers) count(mem []int32, counter []int32) {
+	rowPtr := p.d.rowPtr
+	for _, i := range mem {
+		for _, e := range p.ent[rowPtr[i]:rowPtr[i+1]] {
+			counter[e]++
 		}
-		for _, i := range mem {
-			lo, hi := d.Held(i)
-			for _, a := range d.Assignments[lo:hi] {
-				counter[a.Entitlement] = 0
-			}
+	}
+}
+
+// uncount sets counter back to zero after count(mem, counter).
+func (p *Peers) uncount(mem []int32, counter []int32) {
+	rowPtr := p.d.rowPtr
+	for _, i := range mem {
+		for _, e := range p.ent[rowPtr[i]:rowPtr[i+1]] {
+			counter[e] = 0
+		}
+	}
+}
+
+// coverRows keeps, for each assignment of identity i, the share of the
+// peers other than i holding it in a group of dimension k whose holders
+// counter counts, when it is the best so far.
+func (p *Peers) coverRows(i int32, k int, peers int32, counter []int32, isJob bool) {
+	lo, hi := p.d.rowPtr[i], p.d.rowPtr[i+1]
+	base := p.base[p.g.class[i]]
+	alpha := float64(p.opts.MinPeers)
+	den := float64(peers) + alpha
+	ents, held, dim, best := p.ent[lo:hi], p.held[lo:hi], p.dim[lo:hi], p.best[lo:hi]
+	for x, e := range ents {
+		h := counter[e] - 1
+		// smooth(a, h, peers), compared with share(a) kept in best
+		if s := (float64(h) + alpha*base[e]) / den; dim[x] < 0 || s > best[x] {
+			held[x], dim[x], best[x] = h, int8(k), s
+		}
+	}
+	if isJob {
+		for x, e := range ents {
+			p.jobHeld[lo+int32(x)] = counter[e] - 1
 		}
 	}
 }
@@ -261,7 +342,7 @@ func (p *Peers) peersOf(a int32, k int) int32 {
 		return p.co[a].peers
 	}
 	i := p.d.Assignments[a].Identity
-	return p.size[k][p.group[k][i]] - 1
+	return p.g.size[k][p.g.group[k][i]] - 1
 }
 
 // share returns the best smoothed peer share of assignment a, 0 when
@@ -279,7 +360,7 @@ func (p *Peers) share(a int32) float64 {
 func (p *Peers) smooth(a int32, held, peers int32) float64 {
 	as := &p.d.Assignments[a]
 	alpha := float64(p.opts.MinPeers)
-	base := p.base[p.class[as.Identity]][as.Entitlement]
+	base := p.base[p.g.class[as.Identity]][as.Entitlement]
 	return (float64(held) + alpha*base) / (float64(peers) + alpha)
 }
 
@@ -293,57 +374,92 @@ func (p *Peers) coHolders(counter []int32) {
 		human[i] = d.Identities[i].Human()
 	}
 	nhHolders := make([]int32, len(d.Entitlements)) // non-human holders per entitlement
-	byEnt := map[int32][]int32{}                    // entitlement → candidate assignments
-	for a := range d.Assignments {
-		as := &d.Assignments[a]
-		if human[as.Identity] {
+	var cand []int32                                // candidate assignments, ascending
+	for i := range d.Identities {
+		if human[i] {
 			continue
 		}
-		nhHolders[as.Entitlement]++
-		if p.best[a] < p.opts.MaxCoverage {
-			byEnt[as.Entitlement] = append(byEnt[as.Entitlement], int32(a))
+		for a := d.rowPtr[i]; a < d.rowPtr[i+1]; a++ {
+			nhHolders[p.ent[a]]++
+			if p.best[a] < p.opts.MaxCoverage {
+				cand = append(cand, a)
+			}
 		}
 	}
-	ents := make([]int32, 0, len(byEnt))
-	for e := range byEnt {
-		ents = append(ents, e)
-	}
-	slices.Sort(ents)
+	ptr, byEnt := p.byEntitlement(cand) // entitlement → candidate assignments
 	var touched []int32
-	coDim := int8(len(p.Dims))
-	for _, e := range ents {
+	for e := range int32(len(d.Entitlements)) {
+		if ptr[e] == ptr[e+1] {
+			continue
+		}
 		touched = touched[:0]
 		for _, h := range d.Holders(e) {
 			i := d.Assignments[h].Identity
 			if human[i] {
 				continue
 			}
-			lo, hi := d.Held(i)
-			for _, a := range d.Assignments[lo:hi] {
-				if counter[a.Entitlement] == 0 {
-					touched = append(touched, a.Entitlement)
+			for _, f := range p.ent[d.rowPtr[i]:d.rowPtr[i+1]] {
+				if counter[f] == 0 {
+					touched = append(touched, f)
 				}
-				counter[a.Entitlement]++
+				counter[f]++
 			}
 		}
-		for _, a := range byEnt[e] {
-			i := d.Assignments[a].Identity
-			lo, hi := d.Held(i)
-			for _, f := range d.Assignments[lo:hi] {
-				peers := nhHolders[f.Entitlement] - 1
-				if f.Entitlement == e || int(peers) < p.opts.MinPeers {
-					continue
-				}
-				h := counter[f.Entitlement] - 1 // holders of f, other than i, holding e
-				if s := p.smooth(a, h, peers); s > p.best[a] {
-					p.co[a] = coHolder{f.Entitlement, peers}
-					p.held[a], p.dim[a], p.best[a] = h, coDim, s
-				}
-			}
+		for _, a := range byEnt[ptr[e]:ptr[e+1]] {
+			p.coHold(a, counter, nhHolders)
 		}
 		for _, f := range touched {
 			counter[f] = 0
 		}
+	}
+}
+
+// byEntitlement sorts candidate assignments by entitlement, stably: those
+// of entitlement e are out[ptr[e]:ptr[e+1]].
+func (p *Peers) byEntitlement(cand []int32) (ptr, out []int32) {
+	m := len(p.d.Entitlements)
+	ptr = make([]int32, m+1)
+	for _, a := range cand {
+		ptr[p.ent[a]+1]++
+	}
+	for e := range m {
+		ptr[e+1] += ptr[e]
+	}
+	out = make([]int32, len(cand))
+	next := slices.Clone(ptr[:m])
+	for _, a := range cand {
+		e := p.ent[a]
+		out[next[e]] = a
+		next[e]++
+	}
+	return ptr, out
+}
+
+// coHold keeps for candidate assignment a (i, e) the best share of the
+// non-human holders of another entitlement f of i who hold e, as counter
+// counts them, when it beats the best so far.
+func (p *Peers) coHold(a int32, counter, nhHolders []int32) {
+	d := p.d
+	i, e := d.Assignments[a].Identity, p.ent[a]
+	alpha := float64(p.opts.MinPeers)
+	base := p.base[p.g.class[i]][e]
+	best, improved := p.best[a], false
+	var co coHolder
+	var held int32
+	for _, f := range p.ent[d.rowPtr[i]:d.rowPtr[i+1]] {
+		peers := nhHolders[f] - 1
+		if f == e || int(peers) < p.opts.MinPeers {
+			continue
+		}
+		h := counter[f] - 1 // holders of f, other than i, holding e
+		// smooth(a, h, peers)
+		if s := (float64(h) + alpha*base) / (float64(peers) + alpha); s > best {
+			co, held, best, improved = coHolder{f, peers}, h, s, true
+		}
+	}
+	if improved {
+		p.co[a] = co
+		p.held[a], p.dim[a], p.best[a] = held, int8(len(p.Dims)), best
 	}
 }
 
@@ -362,37 +478,47 @@ func (p *Peers) roles() {
 	for k := range p.role {
 		p.role[k] = -1
 	}
-	job := p.group[0]
-	count := map[int64]int{}
+	count := make([]int32, len(p.g.size[0])+len(p.g.classSize)) // per fit group
 	for r := range d.Roles {
 		members := d.Roles[r].Members
 		if len(members) < 2 {
 			continue
 		}
-		clear(count)
 		for _, i := range members {
-			count[p.fitGroup(job, i)]++
+			count[p.fitGroup(i)]++
 		}
 		for _, i := range members {
-			if float64(count[p.fitGroup(job, i)]-1)/float64(len(members)-1) < p.opts.MaxCoverage {
-				continue
+			if float64(count[p.fitGroup(i)]-1)/float64(len(members)-1) >= p.opts.MaxCoverage {
+				p.markRole(int32(r), i)
 			}
-			for _, e := range d.Roles[r].Entitlements {
-				if a := d.Find(i, e); a >= 0 && p.role[a] < 0 {
-					p.role[a] = int32(r)
-				}
-			}
+		}
+		for _, i := range members {
+			count[p.fitGroup(i)] = 0
 		}
 	}
 }
 
-// fitGroup is the group an identity is compared by for role fit: its job,
-// or its kind class when it has none.
-func (p *Peers) fitGroup(job []int32, i int32) int64 {
-	if job[i] >= 0 {
-		return int64(job[i])
+// fitGroup is the group an identity is compared by for role fit: its job
+// group, or after all job groups, its kind class when it has none.
+func (p *Peers) fitGroup(i int32) int32 {
+	if job := p.g.group[0][i]; job >= 0 {
+		return job
 	}
-	return -1 - int64(p.class[i])
+	return int32(len(p.g.size[0])) + int32(p.g.class[i])
+}
+
+// markRole gives role r to the assignments of identity i that it
+// contains and no earlier role did, walking both sorted lists at once.
+func (p *Peers) markRole(r, i int32) {
+	a, hi := p.d.rowPtr[i], p.d.rowPtr[i+1]
+	for _, e := range p.d.Roles[r].Entitlements {
+		for a < hi && p.ent[a] < e {
+			a++
+		}
+		if a < hi && p.ent[a] == e && p.role[a] < 0 {
+			p.role[a] = r
+		}
+	}
 }
 
 // Coverage returns, for assignment a, the holders among the best peer
@@ -445,9 +571,9 @@ func (p *Peers) Describe(a int32) string {
 		return fmt.Sprintf("held by %d of %d non-human identities that hold %s", p.held[a], c.peers, p.d.Entitlements[c.via].ID)
 	}
 	i := p.d.Assignments[a].Identity
-	s := fmt.Sprintf("held by %d of %d peers in %s %s", p.held[a], p.peersOf(a, k), p.Dims[k], p.label[k][p.group[k][i]])
+	s := fmt.Sprintf("held by %d of %d peers in %s %s", p.held[a], p.peersOf(a, k), p.Dims[k], p.g.label[k][p.g.group[k][i]])
 	if k != 0 && p.jobHeld[a] >= 0 {
-		s += fmt.Sprintf(" (%d of %d in job %s)", p.jobHeld[a], p.peersOf(a, 0), p.label[0][p.group[0][i]])
+		s += fmt.Sprintf(" (%d of %d in job %s)", p.jobHeld[a], p.peersOf(a, 0), p.g.label[0][p.g.group[0][i]])
 	}
 	return s
 }

@@ -106,3 +106,36 @@ func TestPeersSmoothing(t *testing.T) {
 		t.Errorf("(u0, x) is not an outlier")
 	}
 }
+
+// One PeerGroups serves every copy of the Data made by WithAssignments:
+// Compute on a copy describes it as ComputePeers on the copy does, and
+// identities of another Data are refused.
+func TestPeerGroupsReuse(t *testing.T) {
+	d := twoJobs()
+	opts := OutlierOptions{MaxCoverage: 0.2, MinPeers: 3}
+	g := NewPeerGroups(d, opts)
+	var fewer []Assignment // without A1's access
+	for _, a := range d.Assignments {
+		if d.Identities[a.Identity].ID != "A1" {
+			fewer = append(fewer, a)
+		}
+	}
+	describe := func(p *Peers, d *Data) []string {
+		var out []string
+		for a := range int32(len(d.Assignments)) {
+			out = append(out, p.Describe(a))
+		}
+		return out
+	}
+	for _, dd := range []*Data{d, d.WithAssignments(fewer)} {
+		if diff := cmp.Diff(describe(ComputePeers(dd, opts), dd), describe(g.Compute(dd), dd)); diff != "" {
+			t.Errorf("(-ComputePeers +PeerGroups.Compute):\n%s", diff)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Errorf("Compute on other identities did not panic")
+		}
+	}()
+	g.Compute(twoJobs())
+}

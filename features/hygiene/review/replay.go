@@ -146,12 +146,17 @@ func RunReplay(d *hygiene.Data, opts Options) *Replay {
 	slices.SortFunc(campaigns, func(x, y *campaign) int { return cmp.Or(cmp.Compare(x.start, y.start), cmp.Compare(x.name, y.name)) })
 	overall := map[string]*Score{}
 	idx := newHistoryIndex(d)
-	var buf []hygiene.Assignment // the access of each campaign in turn
+	groups := hygiene.NewPeerGroups(d, opts.Outliers) // the identities are the same at every campaign
+	maxCerts := 0
+	for _, cp := range campaigns {
+		maxCerts = max(maxCerts, len(cp.certs))
+	}
+	acc := newAccess(d, maxCerts) // the access of each campaign in turn
 	for _, cp := range campaigns {
 		cs := CampaignScore{Campaign: cp.name, Start: cp.start}
 		tiers := map[string]*Score{}
-		dd := accessAt(d, cp.start, cp.certs, &buf)
-		peers := hygiene.ComputePeers(dd, opts.Outliers)
+		dd := acc.at(cp.start, cp.certs)
+		peers := groups.Compute(dd)
 		v := newView(dd, peers, idx, cp.start, true, opts)
 		for _, k := range cp.certs {
 			c := &d.Certifications[k]
@@ -189,29 +194,50 @@ func sortedTiers(m map[string]*Score) []Score {
 	return out
 }
 
-// accessAt rebuilds the assignments held at time t: current ones granted
+// access rebuilds the access held at past times. Its buffers, sized once
+// for the largest campaign, are reused from one call of at to the next.
+type access struct {
+	d      *hygiene.Data
+	grants []grant              // approved requests, by cell and grant time
+	keys   []uint64             // the cells certified at a campaign
+	extra  []hygiene.Assignment // the access a campaign adds to the current
+	asg    []hygiene.Assignment // the access held at a campaign
+}
+
+// grant is an approved request as the assignment it made, and when it was
+// revoked (0 when not).
+type grant struct {
+	hygiene.Assignment
+	revoked int64
+}
+
+// newAccess prepares the rebuilding of d's access at campaigns of up to
+// maxCerts certifications.
+func newAccess(d *hygiene.Data, maxCerts int) *access {
+	acc := &access{d: d}
+	for _, r := range d.Requests {
+		if r.Decision == "approved" && r.Decided != 0 {
+			acc.grants = append(acc.grants, grant{hygiene.Assignment{Identity: r.Identity, Entitlement: r.Entitlement, Granted: r.Decided}, r.Revoked})
+		}
+	}
+	slices.SortFunc(acc.grants, func(a, b grant) int { return compareGrants(a.Assignment, b.Assignment) })
+	acc.keys = make([]uint64, 0, maxCerts)
+	acc.extra = make([]hygiene.Assignment, 0, maxCerts+len(acc.grants))
+	acc.asg = make([]hygiene.Assignment, 0, len(d.Assignments)+cap(acc.extra))
+	return acc
+}
+
+// at rebuilds the assignments held at time t: current ones granted
 // before t (or at an unknown time), the items certified at the campaign
 // and approved requests open at t. Sources and use are cleared (not known
 // as of t) and mined roles dropped. The rebuilt assignments are merged in
 // the order of d's, so that the copy is sorted in place; of repeated
-// cells, the current assignment is kept. They are built in *buf, which is
-// grown as needed and reused by the next call: the Data returned must not
-// be used after it.
-func accessAt(d *hygiene.Data, t int64, certs []int32, buf *[]hygiene.Assignment) *hygiene.Data {
-	extra := make([]hygiene.Assignment, 0, len(certs))
-	for _, k := range certs {
-		c := &d.Certifications[k]
-		extra = append(extra, hygiene.Assignment{Identity: c.Identity, Entitlement: c.Entitlement})
-	}
-	for _, r := range d.Requests {
-		if r.Decision == "approved" && r.Decided != 0 && r.Decided < t && (r.Revoked == 0 || r.Revoked > t) {
-			extra = append(extra, hygiene.Assignment{Identity: r.Identity, Entitlement: r.Entitlement, Granted: r.Decided})
-		}
-	}
-	slices.SortFunc(extra, func(a, b hygiene.Assignment) int {
-		return cmp.Or(compareCells(a, b), cmp.Compare(a.Granted, b.Granted))
-	})
-	asg := slices.Grow((*buf)[:0], len(d.Assignments)+len(extra))
+// cells, the current assignment is kept. They are built in acc's buffers:
+// the Data returned must not be used after the next call.
+func (acc *access) at(t int64, certs []int32) *hygiene.Data {
+	d := acc.d
+	extra := acc.added(t, certs)
+	asg := slices.Grow(acc.asg[:0], len(d.Assignments)+len(extra))
 	x := 0
 	for _, a := range d.Assignments {
 		if a.Granted != 0 && a.Granted >= t {
@@ -225,10 +251,51 @@ func accessAt(d *hygiene.Data, t int64, certs []int32, buf *[]hygiene.Assignment
 		asg = append(asg, a)
 	}
 	asg = append(asg, extra[x:]...)
-	*buf = asg
+	acc.asg = asg
 	dd := d.WithAssignments(asg)
 	dd.Roles = nil
 	return dd
+}
+
+// added returns the access a campaign at time t adds to the current: its
+// certified items and the approved requests open at t, sorted by cell and
+// grant time.
+func (acc *access) added(t int64, certs []int32) []hygiene.Assignment {
+	d := acc.d
+	keys := acc.keys[:0]
+	for _, k := range certs {
+		c := &d.Certifications[k]
+		keys = append(keys, uint64(c.Identity)<<32|uint64(c.Entitlement)) // indices are not negative
+	}
+	slices.Sort(keys)
+	extra := slices.Grow(acc.extra[:0], len(keys)+len(acc.grants))
+	g := 0
+	for _, key := range keys {
+		c := hygiene.Assignment{Identity: int32(key >> 32), Entitlement: int32(uint32(key))}
+		for ; g < len(acc.grants) && compareGrants(acc.grants[g].Assignment, c) < 0; g++ {
+			if acc.grants[g].openAt(t) {
+				extra = append(extra, acc.grants[g].Assignment)
+			}
+		}
+		extra = append(extra, c)
+	}
+	for _, r := range acc.grants[g:] {
+		if r.openAt(t) {
+			extra = append(extra, r.Assignment)
+		}
+	}
+	acc.keys, acc.extra = keys, extra
+	return extra
+}
+
+// openAt reports whether the access the request granted was held at t.
+func (r *grant) openAt(t int64) bool {
+	return r.Granted < t && (r.revoked == 0 || r.revoked > t)
+}
+
+// compareGrants orders assignments by cell, then grant time.
+func compareGrants(a, b hygiene.Assignment) int {
+	return cmp.Or(compareCells(a, b), cmp.Compare(a.Granted, b.Granted))
 }
 
 // compareCells orders assignments by identity, then entitlement: the

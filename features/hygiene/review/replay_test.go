@@ -9,9 +9,10 @@ import (
 	"rolemine/features/hygiene/internal/hygienetest"
 )
 
-// accessAt merges the rebuilt access in order: it holds the same cells as
-// the unsorted construction sorted by Prepare, at every past campaign of a
-// generated enterprise.
+// access.at merges the rebuilt access in order: it holds the same cells
+// as the unsorted construction sorted by Prepare, at every past campaign
+// of a generated enterprise, with buffers reused from one campaign to the
+// next.
 func TestAccessAtCells(t *testing.T) {
 	d, _ := hygienetest.Generate(t, 600)
 	byCampaign := map[hygiene.Word][]int32{}
@@ -35,6 +36,11 @@ func TestAccessAtCells(t *testing.T) {
 		}
 		return out
 	}
+	maxCerts := 0
+	for _, certs := range byCampaign {
+		maxCerts = max(maxCerts, len(certs))
+	}
+	acc := newAccess(d, maxCerts)
 	for name, certs := range byCampaign {
 		at := start[name]
 		var asg []hygiene.Assignment // the construction of before the merge
@@ -52,8 +58,7 @@ func TestAccessAtCells(t *testing.T) {
 			}
 		}
 		want := d.WithAssignments(asg)
-		var buf []hygiene.Assignment
-		got := accessAt(d, at, certs, &buf)
+		got := acc.at(at, certs)
 		if diff := cmp.Diff(cells(want.Assignments), cells(got.Assignments)); diff != "" {
 			t.Errorf("campaign %s: cells (-sorted +merged):\n%s", d.Word(name), diff)
 		}
