@@ -149,3 +149,27 @@ func PeakRSSMiB() float64 {
 	}
 	return 0
 }
+
+// BenchEach runs body as a sub-benchmark on each benchmark size: generated
+// enterprises of 3k, 20k and 100k identities (n/5 entitlements, about 50
+// assignments each; 100k is the target scale). The Data is generated before
+// the timer starts and must not be modified. body reports its own rate.
+func BenchEach(b *testing.B, body func(b *testing.B, d *hygiene.Data)) {
+	for _, size := range []struct {
+		name string
+		n    int
+	}{{"3k", 3_000}, {"20k", 20_000}, {"100k", 100_000}} {
+		b.Run(size.name, func(b *testing.B) {
+			d, _ := Generate(b, size.n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			body(b, d)
+		})
+	}
+}
+
+// ReportRate reports n units per second of the benchmark's elapsed time, per
+// iteration, under the given unit (e.g. "assignments/s").
+func ReportRate(b *testing.B, n int, unit string) {
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), unit)
+}
