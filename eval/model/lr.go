@@ -24,12 +24,16 @@ func fitLR(rowPtr []int, cols []int32, nf int, dense []float64, nd int, y []floa
 		pos += v
 	}
 	w[0] = math.Log(pos / (float64(len(y)) - pos))
+	// gonum's own gradient checks are off (NaN): gradientConverge makes the
+	// same check once per iteration, more cheaply.
 	settings := &optimize.Settings{
 		MajorIterations:   opts.MaxIterations,
-		GradientThreshold: 1e-6 * float64(len(y)),
-		Converger:         &optimize.FunctionConverge{Relative: 1e-10, Iterations: 20},
+		GradientThreshold: math.NaN(),
+		Converger: &gradientConverge{threshold: 1e-6 * float64(len(y)),
+			function: optimize.FunctionConverge{Relative: 1e-10, Iterations: 20}},
 	}
-	res, err := optimize.Minimize(optimize.Problem{Func: o.f, Grad: o.grad}, w, settings, &optimize.LBFGS{Store: 10})
+	res, err := optimize.Minimize(optimize.Problem{Func: o.f, Grad: o.grad}, w, settings,
+		&optimize.LBFGS{Store: 10, GradStopThreshold: math.NaN()})
 	if res == nil {
 		return nil, 0, false, fmt.Errorf("model: fit of %d instances: %v", len(y), err)
 	}
@@ -40,6 +44,37 @@ func fitLR(rowPtr []int, cols []int32, nf int, dense []float64, nd int, y []floa
 	}
 	converged = res.Status == optimize.GradientThreshold || res.Status == optimize.FunctionConvergence
 	return res.X, res.Stats.MajorIterations, converged, nil
+}
+
+// gradientConverge stops a fit with status GradientThreshold when every
+// component of the gradient is below threshold in magnitude, else asks
+// function. It is the check gonum makes with a GradientThreshold setting,
+// which computes the whole max-norm with math.Max twice per iteration (a
+// tenth of evaluate's CPU on large histories); this one stops at the first
+// component at or above threshold. A NaN component is never below it, as
+// a NaN norm is not in gonum's check.
+type gradientConverge struct {
+	threshold float64
+	function  optimize.FunctionConverge
+}
+
+func (c *gradientConverge) Init(dim int) { c.function.Init(dim) }
+
+func (c *gradientConverge) Converged(loc *optimize.Location) optimize.Status {
+	if loc.Gradient != nil && allBelow(loc.Gradient, c.threshold) {
+		return optimize.GradientThreshold
+	}
+	return c.function.Converged(loc)
+}
+
+// allBelow reports whether |v| < t for every v of g (false for a NaN v).
+func allBelow(g []float64, t float64) bool {
+	for _, v := range g {
+		if !(math.Abs(v) < t) {
+			return false
+		}
+	}
+	return true
 }
 
 // objective is the penalised log-loss. It evaluates value and gradient in
