@@ -224,3 +224,33 @@ func dumpRows(t *testing.T, s *Store, q string) []string {
 	}
 	return out
 }
+
+// Each reference is counted on its own, though those of one table are
+// checked in one scan: two columns of one table, and a column of the next,
+// each get their own warning, in the order of the references, and columns
+// naming only known ids get none.
+func TestIngestReferencesPerColumn(t *testing.T) {
+	s := openTest(t)
+	dir := t.TempDir()
+	writeFile(t, dir, "identities.csv", "identity_id,manager_id\nu1,\nu2,u1\nu3,m9\n")
+	writeFile(t, dir, "entitlements.csv", "entitlement_id,owner_id\ne1,u1\ne2,u2\n")
+	writeFile(t, dir, "assignments.csv", "identity_id,entitlement_id\nu1,e1\nu8,e2\nu9,e7\nu9,e8\n")
+	writeFile(t, dir, "requests.csv", "request_id,identity_id,entitlement_id,decision\nr1,u1,e9,approved\n")
+	sources, err := SourcesInDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Ingest(context.Background(), sources, DefaultIngestOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"identities: 1 rows name 1 managers unknown to identities in column manager_id (e.g. m9)",
+		"assignments: 3 rows name 2 identities unknown to identities in column identity_id (e.g. u8, u9)",
+		"assignments: 2 rows name 2 entitlements unknown to entitlements in column entitlement_id (e.g. e7, e8)",
+		"requests: 1 rows name 1 entitlements unknown to entitlements in column entitlement_id (e.g. e9)",
+	}
+	if diff := cmp.Diff(want, rep.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+}

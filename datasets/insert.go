@@ -303,6 +303,8 @@ type reference struct {
 	table, column, target, targetColumn, noun string
 }
 
+// references lists those of one table together: checkReferences scans the
+// rows of each run of them once.
 var references = []reference{
 	{"identities", "manager_id", "identities", "identity_id", "managers"},
 	{"identities", "owner_id", "identities", "identity_id", "owners"},
@@ -322,40 +324,80 @@ var references = []reference{
 // checkReferences counts, for the rows this snapshot loaded, references to
 // ids missing from the current identities and entitlements. They are kept
 // and reported, never dropped; a reference is checked only when the target
-// table has data.
+// table has data. The references of one table are counted in one scan of
+// its rows; the ids are listed only for a reference with missing targets.
 func (l *loader) checkReferences() error {
-	for _, ref := range references {
-		loaded, err := l.count(fmt.Sprintf("SELECT count(*) FROM %s WHERE snapshot_id = ?", ref.table), l.snapshot)
-		if err != nil {
+	for start := 0; start < len(references); {
+		end := start + 1
+		for end < len(references) && references[end].table == references[start].table {
+			end++
+		}
+		if err := l.checkTableReferences(references[start:end]); err != nil {
 			return err
 		}
-		if loaded == 0 {
-			continue
-		}
+		start = end
+	}
+	return nil
+}
+
+// checkTableReferences checks refs, which all leave one table.
+func (l *loader) checkTableReferences(refs []reference) error {
+	table := refs[0].table
+	loaded, err := l.count(fmt.Sprintf("SELECT count(*) FROM %s WHERE snapshot_id = ?", table), l.snapshot)
+	if err != nil || loaded == 0 {
+		return err
+	}
+	var checked []reference
+	for _, ref := range refs {
 		targets, err := l.count("SELECT count(*) FROM current_" + ref.target)
 		if err != nil {
 			return err
 		}
-		if targets == 0 {
-			continue
+		if targets > 0 {
+			checked = append(checked, ref)
 		}
-		var rows, ids int64
-		var examples sql.NullString
-		q := fmt.Sprintf(`SELECT count(*), count(DISTINCT s.%[2]s), string_agg(DISTINCT s.%[2]s, ', ' ORDER BY s.%[2]s)
-			FROM %[1]s s WHERE s.snapshot_id = ? AND s.%[2]s IS NOT NULL
-			AND NOT EXISTS (SELECT 1 FROM current_%[3]s t WHERE t.%[4]s = s.%[2]s)`,
-			ref.table, ref.column, ref.target, ref.targetColumn)
-		if err := l.tx.QueryRowContext(l.ctx, q, l.snapshot).Scan(&rows, &ids, &examples); err != nil {
-			return err
-		}
-		if rows == 0 {
-			continue
-		}
-		msg := fmt.Sprintf("%d rows name %d %s unknown to %s in column %s (e.g. %s)",
-			rows, ids, ref.noun, ref.target, ref.column, truncate(examples.String, 80))
-		if err := l.warn(ref.table, ref.table, msg); err != nil {
-			return err
+	}
+	if len(checked) == 0 {
+		return nil
+	}
+	var counts, joins []string
+	for k, ref := range checked {
+		counts = append(counts, fmt.Sprintf("count(*) FILTER (WHERE s.%s IS NOT NULL AND t%d.id IS NULL)", ref.column, k))
+		joins = append(joins, fmt.Sprintf("LEFT JOIN (SELECT DISTINCT %[1]s AS id FROM current_%[2]s) t%[3]d ON t%[3]d.id = s.%[4]s",
+			ref.targetColumn, ref.target, k, ref.column))
+	}
+	missing := make([]int64, len(checked))
+	dest := make([]any, len(checked))
+	for k := range missing {
+		dest[k] = &missing[k]
+	}
+	q := fmt.Sprintf("SELECT %s FROM %s s %s WHERE s.snapshot_id = ?", strings.Join(counts, ", "), table, strings.Join(joins, " "))
+	if err := l.tx.QueryRowContext(l.ctx, q, l.snapshot).Scan(dest...); err != nil {
+		return err
+	}
+	for k, ref := range checked {
+		if missing[k] > 0 {
+			if err := l.warnMissing(ref); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// warnMissing reports the rows of this snapshot whose ref names an id
+// missing from its target.
+func (l *loader) warnMissing(ref reference) error {
+	var rows, ids int64
+	var examples sql.NullString
+	q := fmt.Sprintf(`SELECT count(*), count(DISTINCT s.%[2]s), string_agg(DISTINCT s.%[2]s, ', ' ORDER BY s.%[2]s)
+		FROM %[1]s s WHERE s.snapshot_id = ? AND s.%[2]s IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM current_%[3]s t WHERE t.%[4]s = s.%[2]s)`,
+		ref.table, ref.column, ref.target, ref.targetColumn)
+	if err := l.tx.QueryRowContext(l.ctx, q, l.snapshot).Scan(&rows, &ids, &examples); err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("%d rows name %d %s unknown to %s in column %s (e.g. %s)",
+		rows, ids, ref.noun, ref.target, ref.column, truncate(examples.String, 80))
+	return l.warn(ref.table, ref.table, msg)
 }
