@@ -73,7 +73,7 @@ type view struct {
 	idx      *historyIndex
 
 	usage      map[string]bool // applications with usage data
-	dormant    map[uint64]bool // (identity, entitlement) in a dormant account
+	dormant    []bool          // per assignment: in a dormant account; nil when none is
 	duplicates map[int32]int32 // identity → pair
 	ownerLeft  map[int32]bool
 }
@@ -86,8 +86,6 @@ type historyIndex struct {
 	certs, reqs     []int32 // sorted by identity, entitlement, time
 	sodOf           map[int32][]int32
 }
-
-func key(i, e int32) uint64 { return uint64(uint32(i))<<32 | uint64(uint32(e)) }
 
 func newHistoryIndex(d *hygiene.Data) *historyIndex {
 	h := &historyIndex{sodOf: map[int32][]int32{}}
@@ -164,7 +162,7 @@ func newView(d *hygiene.Data, peers *hygiene.Peers, idx *historyIndex, t int64, 
 // ownerless non-humans of a hygiene report as evidence.
 func (v *view) attachFindings(rep *hygiene.Report) {
 	d := v.d
-	v.duplicates, v.dormant, v.ownerLeft = map[int32]int32{}, map[uint64]bool{}, map[int32]bool{}
+	v.duplicates, v.dormant, v.ownerLeft = map[int32]int32{}, nil, map[int32]bool{}
 	for k, p := range rep.Duplicates {
 		for _, i := range []int32{p.A, p.B} {
 			if _, ok := v.duplicates[i]; !ok {
@@ -199,10 +197,13 @@ func (v *view) markDormant(f hygiene.Finding, accounts map[string]int32) {
 		return
 	}
 	app := d.Accounts[k].Application
+	if v.dormant == nil {
+		v.dormant = make([]bool, len(d.Assignments))
+	}
 	lo, hi := d.Held(f.Identity)
-	for _, a := range d.Assignments[lo:hi] {
-		if d.Entitlements[a.Entitlement].Application == app {
-			v.dormant[key(a.Identity, a.Entitlement)] = true
+	for a := lo; a < hi; a++ {
+		if d.Entitlements[d.Assignments[a].Entitlement].Application == app {
+			v.dormant[a] = true
 		}
 	}
 }
@@ -219,7 +220,7 @@ func (v *view) evidence(a int32) Evidence {
 		ev.UsageKnown = v.usage[ent.Application]
 		ev.LastUsed = as.LastUsed
 		ev.Role = v.peers.Role(a)
-		ev.Dormant = v.dormant[key(as.Identity, as.Entitlement)]
+		ev.Dormant = v.dormant != nil && v.dormant[a]
 		ev.OwnerLeft = v.ownerLeft[as.Identity]
 		if k, ok := v.duplicates[as.Identity]; ok {
 			ev.Duplicate = k

@@ -138,7 +138,7 @@ func Prepare(d *hygiene.Data, rep *hygiene.Report, opts Options) *Campaign {
 		peers = hygiene.ComputePeers(d, opts.Outliers)
 	}
 	v := newView(d, peers, newHistoryIndex(d), d.AsOf, false, opts)
-	v.duplicates, v.dormant, v.ownerLeft = map[int32]int32{}, map[uint64]bool{}, map[int32]bool{}
+	v.duplicates, v.ownerLeft = map[int32]int32{}, map[int32]bool{}
 	c := &Campaign{AsOf: d.AsOf, Options: opts, Data: d, Totals: map[string]int{}, view: v}
 	if rep != nil {
 		v.attachFindings(rep)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"slices"
 	"testing"
 	"time"
 
@@ -127,6 +128,8 @@ func org() *hygiene.Data {
 	d.AddAssignment("U1", "post", day0("2023-01-01"), day0("2024-12-20"), hygiene.SourceRole)
 	d.AddAssignment("U2", "export", day0("2023-01-01"), day0("2024-12-20"), hygiene.SourceDirect)
 	d.AddCertification("C1", "read", "2024-Q3", day0("2024-09-01"), "keep", "M1")
+	d.AddAccount(hygiene.Account{ID: "u1-erp", IdentityID: "U1", Application: "erp", Username: "ursula"})
+	d.AddAccount(hygiene.Account{ID: "u2-crm", IdentityID: "U2", Application: "crm", Username: "udo"})
 	d.Prepare()
 	return d
 }
@@ -312,5 +315,34 @@ func TestPreparedDate(t *testing.T) {
 	}
 	if s := c.Summary(nil); s.Prepared != day(c.Prepared) || s.AsOf != day(c.AsOf) {
 		t.Errorf("summary prepared %s, as of %s; want %s, %s", s.Prepared, s.AsOf, day(c.Prepared), day(c.AsOf))
+	}
+}
+
+// A dormant-account finding marks the access of its identity in the
+// account's application, and nothing else: U1's erp account covers both
+// of U1's entitlements; U2's crm account covers none of U2's erp access.
+func TestPrepareDormantEvidence(t *testing.T) {
+	d := org()
+	var findings []hygiene.Finding
+	for _, acct := range []string{"u1-erp", "u2-crm"} {
+		for _, a := range d.Accounts {
+			if a.ID == acct {
+				findings = append(findings, hygiene.Finding{Check: hygiene.CheckDormantAccount, Severity: hygiene.SeverityMedium,
+					Identity: a.Identity, SubjectID: a.ID})
+			}
+		}
+	}
+	c := Prepare(d, &hygiene.Report{Findings: findings}, orgOptions())
+	var dormant []string
+	for _, p := range c.Packets {
+		for _, it := range c.Items(p) {
+			if it.Evidence.Dormant {
+				dormant = append(dormant, d.Identities[it.Identity].ID+"/"+d.Entitlements[it.Entitlement].ID)
+			}
+		}
+	}
+	slices.Sort(dormant)
+	if diff := cmp.Diff([]string{"U1/post", "U1/read"}, dormant); diff != "" {
+		t.Errorf("items in a dormant account (-want +got):\n%s", diff)
 	}
 }
