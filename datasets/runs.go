@@ -57,3 +57,14 @@ func (s *Store) LatestRun(ctx context.Context, command string) (id int64, ok boo
 func (tx *Tx) SetRunTimes(id int64, started, finished time.Time) error {
 	return tx.Exec(`UPDATE runs SET started_at = ?, finished_at = ? WHERE run_id = ?`, started.UTC(), finished.UTC(), id)
 }
+
+// SetRunSummary replaces the summary of run id, for a command whose
+// summary is known only after its rows are stored in the same
+// transaction.
+func (tx *Tx) SetRunSummary(id int64, summary any) error {
+	sum, err := json.Marshal(summary)
+	if err != nil {
+		return err
+	}
+	return tx.Exec(`UPDATE runs SET summary = ? WHERE run_id = ?`, string(sum), id)
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -137,18 +138,23 @@ func runReview(ctx context.Context, e *env, o reviewOptions, args []string) erro
 	if err != nil {
 		return err
 	}
-	<-replayed
-	if replay != nil && len(replay.Campaigns) == 0 {
-		camp.Warnings = append(camp.Warnings, "no past certification decisions: the suggestions could not be measured")
-	}
 	params := e.parameters()
 	params["as_of"] = formatAsOf(d.AsOf) // the reference time the packets used
 	run := &datasets.Run{Command: "review", SnapshotID: snapshot, StartedAt: start, Parameters: params, Batch: e.batch.ID}
-	err = e.run("writing and storing", func() error { return storeReview(ctx, store, run, camp, replay, o.Out) })
+	// The packets are written while the replay may still run; only the
+	// summary and the metrics wait for it.
+	awaitReplay := sync.OnceValue(func() *review.Replay {
+		<-replayed
+		if replay != nil && len(replay.Campaigns) == 0 {
+			camp.Warnings = append(camp.Warnings, "no past certification decisions: the suggestions could not be measured")
+		}
+		return replay
+	})
+	err = e.run("writing and storing", func() error { return storeReview(ctx, store, run, camp, awaitReplay, o.Out) })
 	if err != nil {
 		return err
 	}
-	printReview(e, camp, replay)
+	printReview(e, camp, awaitReplay())
 	e.logf("wrote %d packets and %s", len(camp.Packets), filepath.Join(o.Out, "summary.html"))
 	return nil
 }
@@ -212,20 +218,28 @@ func precisionBound(k, n int) string {
 // metrics in one transaction, and writes the packets and the summary into
 // dir: each packet's items are stored as its files are written, so that
 // no more than a few packets' items are held at once. The run is committed
-// only once every file is written; an error rolls it back.
-func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, c *review.Campaign, r *review.Replay, dir string) error {
-	summary := map[string]any{"totals": c.Totals}
-	if r != nil {
-		summary["replay"] = r.Overall
-	}
+// only once every file is written; an error rolls it back. awaitReplay
+// returns the replay of the past campaigns (nil when there is none); it is
+// called once the packets are written, so that the replay may run beside
+// the writing.
+func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, c *review.Campaign, awaitReplay func() *review.Replay, dir string) error {
 	return store.Write(ctx, func(tx *datasets.Tx) error {
-		if err := tx.RecordRun(run, summary); err != nil {
+		// The run's summary is set once the replay is in.
+		if err := tx.RecordRun(run, nil); err != nil {
 			return err
 		}
 		err := tx.AppendArrow("review_items", datasets.ResultSchema("review_items"), func(rows *datasets.ArrowRows) error {
 			return c.WritePackets(dir, itemRows(run.ID, c.Data, rows))
 		})
 		if err != nil {
+			return err
+		}
+		r := awaitReplay()
+		summary := map[string]any{"totals": c.Totals}
+		if r != nil {
+			summary["replay"] = r.Overall
+		}
+		if err := tx.SetRunSummary(run.ID, summary); err != nil {
 			return err
 		}
 		err = tx.Append("metrics", func(add func(...driver.Value) error) error {

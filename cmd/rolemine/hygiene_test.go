@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -90,7 +91,10 @@ func TestHygieneReviewGenerated(t *testing.T) {
 	var rv struct {
 		Totals  map[string]int
 		Packets []struct{ HTML, CSV string }
-		Replay  *struct{ Campaigns []any }
+		Replay  *struct {
+			Campaigns []any
+			Overall   struct{ Items int }
+		}
 	}
 	data, _ = os.ReadFile(filepath.Join(work, "rv", "summary.json"))
 	if err := json.Unmarshal(data, &rv); err != nil {
@@ -112,6 +116,14 @@ func TestHygieneReviewGenerated(t *testing.T) {
 		(SELECT count(*) FROM runs WHERE command IN ('hygiene', 'review'))`).Scan(&findings, &items, &runs)
 	if err != nil || findings != len(recs)-1 || items != rv.Totals["items"] || runs != 3 {
 		t.Errorf("stored %d findings (want %d), %d items (want %d), %d runs: %v", findings, len(recs)-1, items, rv.Totals["items"], runs, err)
+	}
+	// The review run's summary has the totals and the replay, set once the
+	// replay finished beside the writing.
+	var summaryItems, replayItems sql.NullInt64
+	err = store.DB().QueryRowContext(ctx, `SELECT CAST(summary->>'$.totals.items' AS BIGINT), CAST(summary->>'$.replay.items' AS BIGINT)
+		FROM runs WHERE run_id = (SELECT max(run_id) FROM runs WHERE command = 'review')`).Scan(&summaryItems, &replayItems)
+	if err != nil || summaryItems.Int64 != int64(rv.Totals["items"]) || replayItems.Int64 != int64(rv.Replay.Overall.Items) {
+		t.Errorf("review run summary: %v items, replay %v (want %d, %d): %v", summaryItems, replayItems, rv.Totals["items"], rv.Replay.Overall.Items, err)
 	}
 	checkStoredItems(t, store, filepath.Join(work, "rv"))
 }
