@@ -29,6 +29,7 @@ func ExamplePrepare() {
 	d.Prepare()
 
 	c := review.Prepare(d, nil, review.DefaultOptions)
+	c.Count()
 	for _, p := range c.Packets {
 		fmt.Printf("packet of %s: %v\n", p.Reviewer, p.Counts)
 		for _, it := range c.Items(p)[:4] {

@@ -88,7 +88,12 @@ func (c *Campaign) WritePacketHTML(w io.Writer, p *Packet) error {
 
 func (c *Campaign) writePacketHTML(w io.Writer, p *Packet, views []itemView) error {
 	pv := packetView{Reviewer: reviewerText(p), Name: p.Name, AsOf: day(c.AsOf), Prepared: c.preparedDay(), By: c.Options.By,
-		Total: len(views), Counts: countsOf(p.Counts), Notes: p.Notes}
+		Total: len(views), Notes: p.Notes}
+	byGroup := map[string]int{} // the packet's own count: p.Counts may not be filled yet
+	for k := range views {
+		byGroup[views[k].Group]++
+	}
+	pv.Counts = countsOf(byGroup)
 	var b strings.Builder
 	for _, g := range []struct {
 		group string
@@ -295,8 +300,10 @@ func (c *Campaign) preparedDay() string {
 	return day(c.Prepared)
 }
 
-// Summary returns the campaign summary with the replay (may be nil).
+// Summary returns the campaign summary with the replay (may be nil). It
+// counts the items first if they are not counted (see Count).
 func (c *Campaign) Summary(replay *Replay) *Summary {
+	c.Count()
 	s := &Summary{AsOf: day(c.AsOf), Prepared: c.preparedDay(), By: c.Options.By, IncludeBirthright: c.Options.IncludeBirthright,
 		Totals: c.Totals, Replay: replay, Warnings: c.Warnings}
 	if s.Warnings == nil {
@@ -350,8 +357,10 @@ const packetsAhead = 2
 // streamPackets builds the items of every packet and calls write with them
 // on GOMAXPROCS goroutines, then done (when not nil) on the calling
 // goroutine, in packet order. At most (packetsAhead+1)·GOMAXPROCS packets'
-// items are held at once. The first error stops the stream; packets being
-// written then are finished, and no more are started.
+// items are held at once. It sets each packet's Counts from its items, and
+// the Totals once every packet is through. The first error stops the
+// stream; packets being written then are finished, and no more are
+// started.
 func (c *Campaign) streamPackets(write, done func(*Packet, []Item) error) error {
 	type result struct {
 		p     *Packet
@@ -373,6 +382,7 @@ func (c *Campaign) streamPackets(write, done func(*Packet, []Item) error) error 
 			defer wg.Done()
 			for j := range jobs {
 				items := c.Items(j.p)
+				j.p.Counts = groupCounts(items)
 				j.slot <- result{j.p, items, write(j.p, items)}
 			}
 		}()
@@ -411,6 +421,9 @@ func (c *Campaign) streamPackets(write, done func(*Packet, []Item) error) error 
 		}
 	}
 	wg.Wait()
+	if err == nil && !c.counted {
+		c.addTotals()
+	}
 	return err
 }
 

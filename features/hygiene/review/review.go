@@ -91,8 +91,10 @@ type Item struct {
 type Packet struct {
 	Reviewer string // identity id, or Unassigned
 	Name     string
-	Notes    []string       // e.g. items routed past a manager who has left
-	Counts   map[string]int // items per group
+	Notes    []string // e.g. items routed past a manager who has left
+	// Counts are the items per group, once counted: by WritePackets as it
+	// writes the packet, or by Campaign.Count.
+	Counts map[string]int
 	// assignments are the indices into the Data's assignments of the
 	// items, ascending.
 	assignments []int32
@@ -108,10 +110,13 @@ type Campaign struct {
 	// Prepared is when the packets were made (Unix seconds), shown on
 	// them beside the data's date; 0 shows AsOf. Prepare leaves it 0, so
 	// its output depends on the data only; the caller sets it.
-	Prepared   int64
-	Options    Options
-	Packets    []*Packet
-	Totals     map[string]int // items per group, and "items", "reviewers"
+	Prepared int64
+	Options  Options
+	Packets  []*Packet
+	// Totals are the items per group, once counted (see Count), and
+	// "items" and "reviewers", set by Prepare.
+	Totals     map[string]int
+	counted    bool // Counts and Totals hold every group
 	Warnings   []string
 	Data       *hygiene.Data
 	Duplicates []hygiene.Pair // suspected duplicate identities (Evidence.Duplicate)
@@ -120,12 +125,13 @@ type Campaign struct {
 
 // Prepare builds the campaign for every current assignment of d (birthright
 // access only with IncludeBirthright): it routes each item to its reviewer
-// and counts the items of each group; Items builds a packet's items. rep
-// supplies the hygiene evidence (duplicate pairs, dormant accounts,
-// non-humans without an owner, peers) and may be nil; only its
-// duplicate-identity, dormant-account and nonhuman-owner checks are used.
-// d must be prepared and d.AsOf set, and neither d nor rep may change
-// while the campaign is used. Bad options panic.
+// and counts its items; Items builds a packet's items, and WritePackets
+// or Count counts them by group. rep supplies the hygiene evidence
+// (duplicate pairs, dormant accounts, non-humans without an owner, peers)
+// and may be nil; only its duplicate-identity, dormant-account and
+// nonhuman-owner checks are used. d must be prepared and d.AsOf set, and
+// neither d nor rep may change while the campaign is used. Bad options
+// panic.
 func Prepare(d *hygiene.Data, rep *hygiene.Report, opts Options) *Campaign {
 	checkOptions(opts)
 	if d.AsOf == 0 {
@@ -145,9 +151,9 @@ func Prepare(d *hygiene.Data, rep *hygiene.Report, opts Options) *Campaign {
 		c.Duplicates = rep.Duplicates
 	}
 	c.route()
-	c.countGroups()
 	c.Totals["reviewers"] = len(c.Packets)
 	for _, p := range c.Packets {
+		c.Totals["items"] += p.Len()
 		if p.Reviewer == Unassigned {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("%d items have no reviewer (no active manager, owner or entitlement owner): see the unassigned packet", p.Len()))
 		}
@@ -195,10 +201,14 @@ func (c *Campaign) route() {
 	})
 }
 
-// countGroups fills the packets' Counts and the campaign's Totals,
-// building every item once (and dropping it) on GOMAXPROCS goroutines,
-// one packet at a time each.
-func (c *Campaign) countGroups() {
+// Count fills the packets' Counts and the group Totals, unless they are
+// filled, building every item once (and dropping it) on GOMAXPROCS
+// goroutines, one packet at a time each. WritePackets counts the items as
+// it writes them: Count is for the counts without the pages.
+func (c *Campaign) Count() {
+	if c.counted {
+		return
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
@@ -207,6 +217,7 @@ func (c *Campaign) countGroups() {
 			defer wg.Done()
 			for k := next.Add(1) - 1; k < int64(len(c.Packets)); k = next.Add(1) - 1 {
 				p := c.Packets[k]
+				p.Counts = map[string]int{}
 				for _, a := range p.assignments {
 					p.Counts[c.view.item(a).Group]++
 				}
@@ -214,12 +225,26 @@ func (c *Campaign) countGroups() {
 		}()
 	}
 	wg.Wait()
+	c.addTotals()
+}
+
+// addTotals adds up the packets' Counts, every packet counted, into Totals.
+func (c *Campaign) addTotals() {
 	for _, p := range c.Packets {
 		for g, n := range p.Counts {
 			c.Totals[g] += n
 		}
-		c.Totals["items"] += p.Len()
 	}
+	c.counted = true
+}
+
+// groupCounts counts items by group.
+func groupCounts(items []Item) map[string]int {
+	m := map[string]int{}
+	for k := range items {
+		m[items[k].Group]++
+	}
+	return m
 }
 
 // Items returns the items of packet p of c in review order, built afresh

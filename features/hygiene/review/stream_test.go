@@ -97,3 +97,29 @@ func TestWritePacketsStop(t *testing.T) {
 		t.Errorf("WritePackets = %v after %d calls, want %v after 2", err, calls, stop)
 	}
 }
+
+// Counting without writing gives the counts writing gives, and writing a
+// counted campaign again counts nothing twice.
+func TestCountWithoutWriting(t *testing.T) {
+	d, _ := hygienetest.Generate(t, 600)
+	rep := hygiene.Run(d, hygiene.DefaultOptions)
+	counted := review.Prepare(d, rep, review.DefaultOptions)
+	counted.Count()
+	written := review.Prepare(d, rep, review.DefaultOptions)
+	for range 2 {
+		if err := written.WritePackets(t.TempDir(), nil); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(counted.Totals, written.Totals); diff != "" {
+			t.Errorf("Totals (-Count +WritePackets):\n%s", diff)
+		}
+	}
+	for k, p := range counted.Packets {
+		if diff := cmp.Diff(p.Counts, written.Packets[k].Counts); diff != "" {
+			t.Errorf("packet %q: Counts (-Count +WritePackets):\n%s", p.Reviewer, diff)
+		}
+	}
+	if counted.Totals[review.GroupRoutine] == 0 || counted.Totals[review.GroupDecide] == 0 {
+		t.Errorf("Totals %v: the generated campaign lacks routine or decide items", counted.Totals)
+	}
+}
