@@ -254,3 +254,33 @@ func TestIngestReferencesPerColumn(t *testing.T) {
 		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }
+
+// A load that fails after staging some of its files leaves nothing behind:
+// no snapshot, and nothing that stops the same files, corrected, from
+// loading next on the same store.
+func TestIngestAfterFailedLoad(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	writeFile(t, dir, "identities.csv", goodIdentities)
+	writeFile(t, dir, "entitlements.csv", "entitlement_id,risk\ne1,low\n")
+	writeFile(t, dir, "assignments.csv", "identity_id,entitlement_id\nu1,e1\nu2,\"e1\n")
+	sources, err := SourcesInDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Ingest(ctx, sources, DefaultIngestOptions); err == nil {
+		t.Fatal("load with an unterminated quote succeeded")
+	}
+	if got := queryInts(t, s, "SELECT count(*) FROM snapshots"); got[0] != 0 {
+		t.Fatalf("%d snapshots after a failed load, want 0", got[0])
+	}
+	writeFile(t, dir, "assignments.csv", "identity_id,entitlement_id\nu1,e1\nu2,e1\n")
+	rep, err := s.Ingest(ctx, sources, DefaultIngestOptions)
+	if err != nil || rep.SnapshotID != 1 {
+		t.Fatalf("load after the failed one: %+v, %v; want snapshot 1", rep, err)
+	}
+	if got := queryInts(t, s, "SELECT count(*) FROM current_assignments"); got[0] != 2 {
+		t.Errorf("%d assignments, want 2", got[0])
+	}
+}

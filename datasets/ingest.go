@@ -104,6 +104,12 @@ func (e *LoadError) Error() string {
 // Ingest loads sources into a new snapshot in one transaction. On error the
 // database is unchanged and the error (a *LoadError for bad data) names the
 // file and line.
+//
+// The files are staged first, each into a temp table of the load's
+// connection, outside the transaction; the transaction then validates them
+// and moves their rows into the canonical tables. DuckDB scans a table
+// created inside a transaction on one thread only: staged inside it, the
+// rows of a large file were converted and inserted at half the speed.
 func (s *Store) Ingest(ctx context.Context, sources []Source, opts IngestOptions) (*IngestReport, error) {
 	if len(sources) == 0 {
 		panic("datasets: Ingest with no sources")
@@ -124,18 +130,21 @@ func (s *Store) Ingest(ctx context.Context, sources []Source, opts IngestOptions
 		return nil, err
 	}
 	defer conn.Close()
+	l := &loader{ctx: ctx, conn: conn, db: conn, opts: opts}
+	defer l.cleanup()
+	p, err := l.prepare(resolved)
+	if err != nil || p.reused != nil {
+		return p.reused, err
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	l := &loader{ctx: ctx, tx: tx, opts: opts}
-	report, err := l.run(resolved)
+	l.db = tx
+	report, err := l.load(p)
 	if err != nil {
 		return nil, err
-	}
-	if report.Reused {
-		return report, nil
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit snapshot %d: %w", report.SnapshotID, err)
@@ -143,64 +152,123 @@ func (s *Store) Ingest(ctx context.Context, sources []Source, opts IngestOptions
 	return report, nil
 }
 
-// loader carries one ingest transaction.
+// loader carries one ingest: its connection, and the transaction once the
+// files are staged.
 type loader struct {
 	ctx      context.Context
-	tx       *sql.Tx
+	conn     *sql.Conn
+	db       querier // conn while staging, then the load's transaction
 	opts     IngestOptions
 	snapshot int64
 	report   IngestReport
 	tmpDir   string
+	staged   []string // temp tables of staged files not yet loaded
+}
+
+// querier runs statements: a connection or a transaction on it.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 func (l *loader) exec(q string, args ...any) error {
-	_, err := l.tx.ExecContext(l.ctx, q, args...)
+	_, err := l.db.ExecContext(l.ctx, q, args...)
 	return err
 }
 
 func (l *loader) count(q string, args ...any) (int64, error) {
 	var n sql.NullInt64
-	err := l.tx.QueryRowContext(l.ctx, q, args...).Scan(&n)
+	err := l.db.QueryRowContext(l.ctx, q, args...).Scan(&n)
 	return n.Int64, err
 }
 
-func (l *loader) run(sources []Source) (*IngestReport, error) {
-	hashes := make([]string, len(sources))
-	sizes := make([]int64, len(sources))
+// loadPlan is what prepare found and staged for load.
+type loadPlan struct {
+	sources      []Source
+	hashes, keys []string
+	sizes        []int64
+	last         int64            // the newest snapshot when the load began
+	unchanged    map[string]int64 // table → snapshot whose rows stand
+	staged       []*staged        // per source, nil when not staged
+	reused       *IngestReport    // the files are those of snapshot last
+}
+
+// prepare hashes the sources, finds whether they or some of their tables
+// are loaded already, and stages every other file (exports excepted: one
+// export fills several tables, and is staged as it is loaded). It runs
+// outside the load's transaction and changes only temp tables.
+func (l *loader) prepare(sources []Source) (*loadPlan, error) {
+	p := &loadPlan{sources: sources, hashes: make([]string, len(sources)), keys: make([]string, len(sources)),
+		sizes: make([]int64, len(sources)), staged: make([]*staged, len(sources))}
 	for k, src := range sources {
 		h, n, err := hashFile(src.Path)
 		if err != nil {
-			return nil, err
+			return p, err
 		}
-		hashes[k], sizes[k] = h, n
+		p.hashes[k], p.sizes[k], p.keys[k] = h, n, l.loadKey(src, h)
 	}
-	keys := make([]string, len(sources))
+	var err error
+	if p.last, err = l.count("SELECT max(snapshot_id) FROM snapshots"); err != nil {
+		return p, err
+	}
+	if reused, err := l.sameAsSnapshot(p.last, p.keys); err != nil || reused {
+		if reused {
+			p.reused = &IngestReport{SnapshotID: p.last, Reused: true}
+		}
+		return p, err
+	}
+	if p.unchanged, err = l.unchangedTables(sources, p.keys); err != nil {
+		return p, err
+	}
 	for k, src := range sources {
-		keys[k] = l.loadKey(src, hashes[k])
+		if _, ok := p.unchanged[src.Table]; ok || src.Format.IsExport() {
+			continue
+		}
+		if p.sizes[k] == 0 {
+			return p, &LoadError{File: src.Path, Reason: "file is empty"}
+		}
+		st, err := l.stage(src)
+		if err != nil {
+			return p, err
+		}
+		name := fmt.Sprintf("stage_%d", k)
+		if err := l.exec("ALTER TABLE stage RENAME TO " + name); err != nil {
+			return p, err
+		}
+		l.staged = append(l.staged, name)
+		p.staged[k] = st
 	}
+	return p, nil
+}
+
+// load makes the new snapshot from plan p, in the load's transaction.
+func (l *loader) load(p *loadPlan) (*IngestReport, error) {
 	last, err := l.count("SELECT max(snapshot_id) FROM snapshots")
 	if err != nil {
 		return nil, err
 	}
-	if reused, err := l.sameAsSnapshot(last, keys); err != nil || reused {
-		return &IngestReport{SnapshotID: last, Reused: reused}, err
-	}
-	unchanged, err := l.unchangedTables(sources, keys)
-	if err != nil {
-		return nil, err
+	if last != p.last {
+		return nil, fmt.Errorf("snapshot %d was loaded while these files were staged: load them again", last)
 	}
 	l.snapshot = last + 1
 	l.report.SnapshotID = l.snapshot
 	if err := l.exec("INSERT INTO snapshots VALUES (?, ?, ?)", l.snapshot, l.opts.Now.UTC(), l.opts.Note); err != nil {
 		return nil, err
 	}
-	defer l.cleanup()
-	for k, src := range sources {
-		load := l.loadSource
-		if from, ok := unchanged[src.Table]; ok {
-			load = func(src Source, _ string, _ int64) error { return l.keepFile(src, keys[k], from) }
+	for k, src := range p.sources {
+		var err error
+		switch from, ok := p.unchanged[src.Table]; {
+		case ok:
+			err = l.keepFile(src, p.keys[k], from)
+		case p.staged[k] != nil:
+			err = l.loadStagedFile(src, p.hashes[k], p.sizes[k], fmt.Sprintf("stage_%d", k), p.staged[k])
+		case p.sizes[k] == 0:
+			err = &LoadError{File: src.Path, Reason: "file is empty"}
+		default:
+			err = l.loadExport(src, p.hashes[k], p.sizes[k])
 		}
-		if err := load(src, hashes[k], sizes[k]); err != nil {
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -231,7 +299,7 @@ func (l *loader) sameAsSnapshot(id int64, keys []string) (bool, error) {
 	if id == 0 {
 		return false, nil
 	}
-	rows, err := l.tx.QueryContext(l.ctx, "SELECT DISTINCT coalesce(load_key, '') FROM snapshot_files WHERE snapshot_id = ?", id)
+	rows, err := l.db.QueryContext(l.ctx, "SELECT DISTINCT coalesce(load_key, '') FROM snapshot_files WHERE snapshot_id = ?", id)
 	if err != nil {
 		return false, err
 	}
@@ -264,7 +332,7 @@ func (l *loader) unchangedTables(sources []Source, keys []string) (map[string]in
 		}
 		want[src.Table] = append(want[src.Table], keys[k])
 	}
-	rows, err := l.tx.QueryContext(l.ctx, `SELECT table_name, min(coalesce(reused_from, snapshot_id)),
+	rows, err := l.db.QueryContext(l.ctx, `SELECT table_name, min(coalesce(reused_from, snapshot_id)),
 			list(coalesce(load_key, '') ORDER BY load_key)
 		FROM snapshot_files f WHERE snapshot_id = (SELECT max(snapshot_id) FROM snapshot_files g WHERE g.table_name = f.table_name)
 		GROUP BY table_name`)
@@ -295,7 +363,7 @@ func (l *loader) unchangedTables(sources []Source, keys []string) (map[string]in
 func (l *loader) keepFile(src Source, key string, from int64) error {
 	fr := FileReport{Table: src.Table, File: src.Path, Format: src.Format, LoadKey: key, ReusedFrom: from}
 	var cols, attrs, ignored duckdb.Composite[[]string]
-	err := l.tx.QueryRowContext(l.ctx, `SELECT sha256, bytes, rows_read, rows_loaded, rows_rejected, duplicates, columns, attributes, ignored
+	err := l.db.QueryRowContext(l.ctx, `SELECT sha256, bytes, rows_read, rows_loaded, rows_rejected, duplicates, columns, attributes, ignored
 		FROM snapshot_files WHERE table_name = ? AND load_key = ? AND coalesce(reused_from, snapshot_id) = ? LIMIT 1`,
 		src.Table, key, from).Scan(&fr.SHA256, &fr.Bytes, &fr.RowsRead, &fr.RowsLoaded, &fr.Rejected, &fr.Duplicates, &cols, &attrs, &ignored)
 	if err != nil {
@@ -312,6 +380,9 @@ func (l *loader) keepFile(src Source, key string, from int64) error {
 func (l *loader) cleanup() {
 	if l.tmpDir != "" {
 		os.RemoveAll(l.tmpDir)
+	}
+	for _, name := range l.staged { // left by a load that failed
+		l.conn.ExecContext(l.ctx, "DROP TABLE IF EXISTS "+name)
 	}
 }
 
@@ -341,22 +412,18 @@ func hashFile(path string) (string, int64, error) {
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
-// loadSource stages one file and moves its valid rows into the canonical
-// table(s).
-func (l *loader) loadSource(src Source, hash string, size int64) error {
-	if size == 0 {
-		return &LoadError{File: src.Path, Reason: "file is empty"}
-	}
-	if src.Format.IsExport() {
-		return l.loadExport(src, hash, size)
-	}
-	st, err := l.stage(src)
-	if err != nil {
+// loadStagedFile moves the valid rows of the file src staged as table name
+// into the canonical table, and drops the staged rows.
+func (l *loader) loadStagedFile(src Source, hash string, size int64, name string, st *staged) error {
+	if err := l.exec("ALTER TABLE " + name + " RENAME TO stage"); err != nil {
 		return err
 	}
 	t, _ := schema.Lookup(src.Table)
 	fr := FileReport{Table: t.Name, File: src.Path, Format: src.Format, SHA256: hash, Bytes: size, LoadKey: l.loadKey(src, hash)}
-	return l.loadStaged(t, src, st, &fr)
+	if err := l.loadStaged(t, src, st, &fr); err != nil {
+		return err
+	}
+	return l.exec("DROP TABLE stage")
 }
 
 // staged describes the temp table "stage" holding a file's rows as text.

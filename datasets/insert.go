@@ -184,7 +184,7 @@ func (l *loader) checkErrorBudget(file string, parse []Reject) error {
 }
 
 func (l *loader) badRows(file string, limit int) ([]Reject, error) {
-	rows, err := l.tx.QueryContext(l.ctx, "SELECT line, column_name, reason, raw FROM __bad ORDER BY line, column_name LIMIT ?", limit)
+	rows, err := l.db.QueryContext(l.ctx, "SELECT line, column_name, reason, raw FROM __bad ORDER BY line, column_name LIMIT ?", limit)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +211,7 @@ func (l *loader) commitRows(p *plan, src Source, st *staged, fr *FileReport) err
 	}
 	ins := fmt.Sprintf("INSERT INTO %s (snapshot_id, %s) SELECT ?, %s FROM __conv WHERE %s",
 		t.Name, strings.Join(t.ColumnNames(), ", "), strings.Join(t.ColumnNames(), ", "), keep)
-	res, err := l.tx.ExecContext(l.ctx, ins, l.snapshot)
+	res, err := l.db.ExecContext(l.ctx, ins, l.snapshot)
 	if err != nil {
 		return fmt.Errorf("%s: store rows: %w", src.Path, err)
 	}
@@ -372,7 +372,7 @@ func (l *loader) checkTableReferences(refs []reference) error {
 		dest[k] = &missing[k]
 	}
 	q := fmt.Sprintf("SELECT %s FROM %s s %s WHERE s.snapshot_id = ?", strings.Join(counts, ", "), table, strings.Join(joins, " "))
-	if err := l.tx.QueryRowContext(l.ctx, q, l.snapshot).Scan(dest...); err != nil {
+	if err := l.db.QueryRowContext(l.ctx, q, l.snapshot).Scan(dest...); err != nil {
 		return err
 	}
 	for k, ref := range checked {
@@ -394,7 +394,7 @@ func (l *loader) warnMissing(ref reference) error {
 		FROM %[1]s s WHERE s.snapshot_id = ? AND s.%[2]s IS NOT NULL
 		AND NOT EXISTS (SELECT 1 FROM current_%[3]s t WHERE t.%[4]s = s.%[2]s)`,
 		ref.table, ref.column, ref.target, ref.targetColumn)
-	if err := l.tx.QueryRowContext(l.ctx, q, l.snapshot).Scan(&rows, &ids, &examples); err != nil {
+	if err := l.db.QueryRowContext(l.ctx, q, l.snapshot).Scan(&rows, &ids, &examples); err != nil {
 		return err
 	}
 	msg := fmt.Sprintf("%d rows name %d %s unknown to %s in column %s (e.g. %s)",

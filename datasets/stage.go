@@ -175,7 +175,7 @@ func headerNames(display string, names []string) ([]string, error) {
 // lines, counted from 1; the rejects name the physical line, and the
 // rejected units are returned in order.
 func (l *loader) csvRejects(display string, st *staged, lines *lineMap) ([]int64, error) {
-	rows, err := l.tx.QueryContext(l.ctx, `SELECT line, coalesce(column_name, ''), error_type, error_message, csv_line
+	rows, err := l.db.QueryContext(l.ctx, `SELECT line, coalesce(column_name, ''), error_type, error_message, csv_line
 		FROM __rej_errors ORDER BY line`)
 	if err != nil {
 		return nil, err
@@ -237,7 +237,7 @@ func (l *loader) numberCSVLines(st *staged, segs []segment) error {
 
 // describeStage lists the staged columns and counts the rows.
 func (l *loader) describeStage() (*staged, error) {
-	rows, err := l.tx.QueryContext(l.ctx, `SELECT column_name FROM duckdb_columns()
+	rows, err := l.db.QueryContext(l.ctx, `SELECT column_name FROM duckdb_columns()
 		WHERE table_name = 'stage' AND database_name = 'temp' ORDER BY column_index`)
 	if err != nil {
 		return nil, err
@@ -265,7 +265,7 @@ func (l *loader) stageParquet(path string) (*staged, error) {
 	if err := l.exec(q); err != nil {
 		return nil, duckLoadError(path, err)
 	}
-	rows, err := l.tx.QueryContext(l.ctx, `SELECT column_name FROM duckdb_columns()
+	rows, err := l.db.QueryContext(l.ctx, `SELECT column_name FROM duckdb_columns()
 		WHERE table_name = '__raw' AND database_name = 'temp' ORDER BY column_index`)
 	if err != nil {
 		return nil, err
@@ -319,7 +319,7 @@ func (l *loader) stageJSONL(path string) (*staged, error) {
 			return nil, err
 		}
 	}
-	rows, err := l.tx.QueryContext(l.ctx, `SELECT k FROM (SELECT unnest(json_keys(json)) AS k, __line FROM __raw
+	rows, err := l.db.QueryContext(l.ctx, `SELECT k FROM (SELECT unnest(json_keys(json)) AS k, __line FROM __raw
 		WHERE json_type(json) = 'OBJECT') GROUP BY k ORDER BY min(__line), k`)
 	if err != nil {
 		return nil, duckLoadError(path, err)
@@ -350,7 +350,7 @@ func (l *loader) stageJSONL(path string) (*staged, error) {
 		return nil, err
 	}
 	st.columns = st.columns[:len(st.columns)-1]
-	bad, err := l.tx.QueryContext(l.ctx, `SELECT __line FROM __raw WHERE json IS NULL OR json_type(json) <> 'OBJECT' ORDER BY __line`)
+	bad, err := l.db.QueryContext(l.ctx, `SELECT __line FROM __raw WHERE json IS NULL OR json_type(json) <> 'OBJECT' ORDER BY __line`)
 	if err != nil {
 		return nil, err
 	}
