@@ -92,3 +92,44 @@ func TestIngestKeepsUnchangedTables(t *testing.T) {
 		t.Error("the load with a reject was kept under --max-errors 0; want the file read again and refused")
 	}
 }
+
+// The current rows of an events table are the newest of each key however
+// they were loaded: from one file (the view returns the rows as stored),
+// from two files of one snapshot sharing a key, and from two snapshots.
+func TestCurrentEvents(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	dir := t.TempDir()
+	writeFile(t, dir, "identities.csv", "identity_id\nu1\nu2\n")
+	writeFile(t, dir, "entitlements.csv", "entitlement_id\ne1\ne2\n")
+	writeFile(t, dir, "c1.csv", "identity_id,entitlement_id,campaign,decision\nu1,e1,q1,keep\nu2,e2,q1,revoke\n")
+	writeFile(t, dir, "c2.csv", "identity_id,entitlement_id,campaign,decision\nu1,e1,q1,keep\nu1,e2,q2,keep\n")
+	load := func(certFiles ...string) {
+		t.Helper()
+		sources := []Source{{Path: filepath.Join(dir, "identities.csv"), Table: "identities"},
+			{Path: filepath.Join(dir, "entitlements.csv"), Table: "entitlements"}}
+		for _, f := range certFiles {
+			sources = append(sources, Source{Path: filepath.Join(dir, f), Table: "certifications"})
+		}
+		if _, err := s.Ingest(ctx, sources, DefaultIngestOptions); err != nil {
+			t.Fatal(err)
+		}
+	}
+	current := func() []string {
+		return dumpRows(t, s, `SELECT identity_id || '/' || entitlement_id || '/' || campaign || ':' || decision || '@' || snapshot_id
+			FROM current_certifications ORDER BY 1`)
+	}
+	load("c1.csv")
+	if diff := cmp.Diff([]string{"u1/e1/q1:keep@1", "u2/e2/q1:revoke@1"}, current()); diff != "" {
+		t.Errorf("one file (-want +got):\n%s", diff)
+	}
+	load("c1.csv", "c2.csv") // u1/e1/q1 in both files
+	if diff := cmp.Diff([]string{"u1/e1/q1:keep@2", "u1/e2/q2:keep@2", "u2/e2/q1:revoke@2"}, current()); diff != "" {
+		t.Errorf("two files of one snapshot (-want +got):\n%s", diff)
+	}
+	writeFile(t, dir, "c1.csv", "identity_id,entitlement_id,campaign,decision\nu2,e2,q1,keep\n")
+	load("c1.csv") // u2/e2/q1 decided again; the rest stands from snapshot 2
+	if diff := cmp.Diff([]string{"u1/e1/q1:keep@2", "u1/e2/q2:keep@2", "u2/e2/q1:keep@3"}, current()); diff != "" {
+		t.Errorf("two snapshots (-want +got):\n%s", diff)
+	}
+}

@@ -241,13 +241,25 @@ func addResultColumns(t schema.Table) []string {
 }
 
 // createCurrentView defines current_<table>; see the package doc.
+//
+// An events table's view picks the newest row of each key by a window over
+// every row, which takes seconds on tens of millions of rows. When all the
+// rows were stored by one file, loaded once (one row of snapshot_files
+// that is not a reuse), they are distinct by key already, since a load
+// collapses repeated keys: the view then returns them as they are.
 func createCurrentView(t schema.Table) string {
 	if t.Mode == schema.State {
 		return fmt.Sprintf(`CREATE OR REPLACE VIEW current_%[1]s AS
 			SELECT * FROM %[1]s WHERE snapshot_id = (SELECT max(snapshot_id) FROM %[1]s)`, t.Name)
 	}
 	return fmt.Sprintf(`CREATE OR REPLACE VIEW current_%[1]s AS
-		SELECT * FROM %[1]s QUALIFY row_number() OVER (PARTITION BY %[2]s ORDER BY snapshot_id DESC) = 1`,
+		WITH one_file AS (
+			SELECT count(*) = 1 AS yes FROM snapshot_files
+			WHERE table_name = '%[1]s' AND reused_from IS NULL AND snapshot_id IN (SELECT DISTINCT snapshot_id FROM %[1]s))
+		SELECT * FROM %[1]s WHERE (SELECT yes FROM one_file)
+		UNION ALL
+		SELECT * FROM %[1]s WHERE NOT (SELECT yes FROM one_file)
+		QUALIFY row_number() OVER (PARTITION BY %[2]s ORDER BY snapshot_id DESC) = 1`,
 		t.Name, strings.Join(t.Key, ", "))
 }
 
