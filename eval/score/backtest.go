@@ -209,7 +209,7 @@ func plan(reqs []Request, opts BacktestOptions) (splits []eval.Split, scheme, wa
 			tested += len(s.Test)
 		}
 		if tested >= 2*calibrationFolds {
-			return splits, fmt.Sprintf("%d rolling windows of %d days, each trained on all earlier decisions", len(splits), int(width.Hours()/24)), ""
+			return splits, fmt.Sprintf("%d rolling windows of %s, each trained on all earlier decisions", len(splits), spanText(width)), ""
 		}
 		warning = fmt.Sprintf("rolling windows over %d decisions would hold out only %d with at least %d earlier decisions to train on, too few to calibrate: "+
 			"backtested by %d-fold cross-validation instead, which ignores the order of decisions and may promise more than later decisions keep",
@@ -220,6 +220,23 @@ func plan(reqs []Request, opts BacktestOptions) (splits []eval.Split, scheme, wa
 		labels[k] = r.Approved()
 	}
 	return eval.StratifiedKFold(labels, opts.Folds, rand.NewPCG(opts.Seed, 3)), fmt.Sprintf("%d-fold cross-validation", opts.Folds), warning
+}
+
+// spanText says how long a window is in whole days, or in hours or
+// minutes when it is shorter than a day: a large organisation makes
+// thousands of decisions a day, and its windows last hours.
+func spanText(d time.Duration) string {
+	n, unit := int(d.Hours()/24), "day"
+	switch {
+	case d < time.Hour:
+		n, unit = max(1, int(d.Minutes())), "minute"
+	case d < 24*time.Hour:
+		n, unit = int(d.Hours()), "hour"
+	}
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
 }
 
 // calibrationFolds is the number of parts calibrate cross-fits over; a

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"rolemine/eval"
 )
@@ -146,6 +147,17 @@ func TestBacktestShortTimedHistoryFallsBackToKFold(t *testing.T) {
 	for k, p := range bt.Probs {
 		if math.IsNaN(p) || p < 0 || p > 1 {
 			t.Fatalf("request %d: probability %v", k, p)
+		}
+	}
+}
+
+func TestSpanText(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		90 * 24 * time.Hour: "90 days", 36 * time.Hour: "1 day", 24 * time.Hour: "1 day",
+		23*time.Hour + 59*time.Minute: "23 hours", time.Hour: "1 hour", 59 * time.Minute: "59 minutes", 10 * time.Second: "1 minute",
+	} {
+		if got := spanText(d); got != want {
+			t.Errorf("spanText(%v) = %q, want %q", d, got, want)
 		}
 	}
 }
