@@ -17,20 +17,13 @@ import (
 // weights…]; the intercept is not penalised and starts at the log-odds of
 // the labels.
 func fitLR(rowPtr []int, cols []int32, nf int, dense []float64, nd int, y []float64, opts Options) (w []float64, iters int, converged bool, err error) {
-	o := &objective{rowPtr: rowPtr, cols: cols, dense: dense, nd: nd, y: y, lambda: opts.Lambda}
-	w = make([]float64, 1+nd+nf)
-	var pos float64
-	for _, v := range y {
-		pos += v
-	}
-	w[0] = math.Log(pos / (float64(len(y)) - pos))
+	o, w := startLR(rowPtr, cols, nf, dense, nd, y, opts)
 	// gonum's own gradient checks are off (NaN): gradientConverge makes the
 	// same check once per iteration, more cheaply.
 	settings := &optimize.Settings{
 		MajorIterations:   opts.MaxIterations,
 		GradientThreshold: math.NaN(),
-		Converger: &gradientConverge{threshold: 1e-6 * float64(len(y)),
-			function: optimize.FunctionConverge{Relative: 1e-10, Iterations: 20}},
+		Converger:         &gradientConverge{threshold: lrGradientThreshold(len(y)), function: lrFunctionConverge()},
 	}
 	res, err := optimize.Minimize(optimize.Problem{Func: o.f, Grad: o.grad}, w, settings,
 		&optimize.LBFGS{Store: 10, GradStopThreshold: math.NaN()})
@@ -44,6 +37,29 @@ func fitLR(rowPtr []int, cols []int32, nf int, dense []float64, nd int, y []floa
 	}
 	converged = res.Status == optimize.GradientThreshold || res.Status == optimize.FunctionConvergence
 	return res.X, res.Stats.MajorIterations, converged, nil
+}
+
+// startLR returns the objective of fitLR and its starting point: zero
+// weights, and the intercept at the log-odds of the labels.
+func startLR(rowPtr []int, cols []int32, nf int, dense []float64, nd int, y []float64, opts Options) (*objective, []float64) {
+	o := &objective{rowPtr: rowPtr, cols: cols, dense: dense, nd: nd, y: y, lambda: opts.Lambda}
+	w := make([]float64, 1+nd+nf)
+	var pos float64
+	for _, v := range y {
+		pos += v
+	}
+	w[0] = math.Log(pos / (float64(len(y)) - pos))
+	return o, w
+}
+
+// lrGradientThreshold is the largest gradient component at which a fit of n
+// instances has converged.
+func lrGradientThreshold(n int) float64 { return 1e-6 * float64(n) }
+
+// lrFunctionConverge stops a fit whose loss has not fallen by a relative
+// 1e-10 in 20 iterations.
+func lrFunctionConverge() optimize.FunctionConverge {
+	return optimize.FunctionConverge{Relative: 1e-10, Iterations: 20}
 }
 
 // gradientConverge stops a fit with status GradientThreshold when every

@@ -41,17 +41,12 @@ func TestFitLRGradientCheck(t *testing.T) {
 
 // gonumGradientFit is fitLR as it was with gonum's GradientThreshold.
 func gonumGradientFit(t *testing.T, rowPtr []int, cols []int32, nf int, dense []float64, nd int, y []float64, opts Options) *optimize.Result {
-	o := &objective{rowPtr: rowPtr, cols: cols, dense: dense, nd: nd, y: y, lambda: opts.Lambda}
-	w := make([]float64, 1+nd+nf)
-	var pos float64
-	for _, v := range y {
-		pos += v
-	}
-	w[0] = math.Log(pos / (float64(len(y)) - pos))
+	o, w := startLR(rowPtr, cols, nf, dense, nd, y, opts)
+	function := lrFunctionConverge()
 	settings := &optimize.Settings{
 		MajorIterations:   opts.MaxIterations,
-		GradientThreshold: 1e-6 * float64(len(y)),
-		Converger:         &optimize.FunctionConverge{Relative: 1e-10, Iterations: 20},
+		GradientThreshold: lrGradientThreshold(len(y)),
+		Converger:         &function,
 	}
 	res, err := optimize.Minimize(optimize.Problem{Func: o.f, Grad: o.grad}, w, settings, &optimize.LBFGS{Store: 10})
 	if res == nil {
