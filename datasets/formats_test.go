@@ -236,11 +236,7 @@ func TestIngestReferencesPerColumn(t *testing.T) {
 	writeFile(t, dir, "entitlements.csv", "entitlement_id,owner_id\ne1,u1\ne2,u2\n")
 	writeFile(t, dir, "assignments.csv", "identity_id,entitlement_id\nu1,e1\nu8,e2\nu9,e7\nu9,e8\n")
 	writeFile(t, dir, "requests.csv", "request_id,identity_id,entitlement_id,decision\nr1,u1,e9,approved\n")
-	sources, err := SourcesInDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := s.Ingest(context.Background(), sources, DefaultIngestOptions)
+	rep, err := ingestDir(t, s, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,23 +256,18 @@ func TestIngestReferencesPerColumn(t *testing.T) {
 // loading next on the same store.
 func TestIngestAfterFailedLoad(t *testing.T) {
 	s := openTest(t)
-	ctx := context.Background()
 	dir := t.TempDir()
 	writeFile(t, dir, "identities.csv", goodIdentities)
 	writeFile(t, dir, "entitlements.csv", "entitlement_id,risk\ne1,low\n")
 	writeFile(t, dir, "assignments.csv", "identity_id,entitlement_id\nu1,e1\nu2,\"e1\n")
-	sources, err := SourcesInDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Ingest(ctx, sources, DefaultIngestOptions); err == nil {
+	if _, err := ingestDir(t, s, dir); err == nil {
 		t.Fatal("load with an unterminated quote succeeded")
 	}
 	if got := queryInts(t, s, "SELECT count(*) FROM snapshots"); got[0] != 0 {
 		t.Fatalf("%d snapshots after a failed load, want 0", got[0])
 	}
 	writeFile(t, dir, "assignments.csv", "identity_id,entitlement_id\nu1,e1\nu2,e1\n")
-	rep, err := s.Ingest(ctx, sources, DefaultIngestOptions)
+	rep, err := ingestDir(t, s, dir)
 	if err != nil || rep.SnapshotID != 1 {
 		t.Fatalf("load after the failed one: %+v, %v; want snapshot 1", rep, err)
 	}

@@ -22,6 +22,16 @@ func openTest(t *testing.T) *Store {
 	return s
 }
 
+// ingestDir loads the canonical files of dir into s as one snapshot.
+func ingestDir(t *testing.T, s *Store, dir string) (*IngestReport, error) {
+	t.Helper()
+	sources, err := SourcesInDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Ingest(context.Background(), sources, DefaultIngestOptions)
+}
+
 // writeFile writes content to dir/name and returns the path.
 func writeFile(t *testing.T, dir, name, content string) string {
 	t.Helper()
