@@ -77,16 +77,34 @@ type section struct {
 	Rows template.HTML
 }
 
-// WritePacketHTML writes p as one self-contained HTML page. The page is an
-// html/template; the item rows, the bulk of it, are written by htmlRows,
-// which passes every value through html/template's own escaper
+// WritePacketHTML writes p as one self-contained HTML page. The page's
+// frame is html/template (templates/packet.html, in parts); the item
+// rows, the bulk of it, are written between the parts by htmlWriter,
+// which escapes every value as html/template's escaper does
 // (template.HTMLEscape) and puts values only in element text and quoted
 // class names, so they need no other context.
 func (c *Campaign) WritePacketHTML(w io.Writer, p *Packet) error {
-	return c.writePacketHTML(w, p, c.views(p.Reviewer, c.Items(p)))
+	bw := bufio.NewWriter(w)
+	if err := c.writePacketHTML(bw, p, c.views(p.Reviewer, c.Items(p))); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
-func (c *Campaign) writePacketHTML(w io.Writer, p *Packet, views []itemView) error {
+// packetGroups are the sections of a packet page, in page order.
+var packetGroups = []struct{ group, title string }{
+	{GroupDecide, "Decide first"}, {GroupRevoke, "Suggested revoke"}, {GroupKeep, "Suggested keep"},
+	{GroupRoutine, "Routine: confirm together"},
+}
+
+// sectionView is the heading of one group's section of a packet page.
+type sectionView struct {
+	Group, Title string
+	N            int
+	Routine      bool
+}
+
+func (c *Campaign) writePacketHTML(w *bufio.Writer, p *Packet, views []itemView) error {
 	pv := packetView{Reviewer: reviewerText(p), Name: p.Name, AsOf: day(c.AsOf), Prepared: c.preparedDay(), By: c.Options.By,
 		Total: len(views), Notes: p.Notes}
 	byGroup := map[string]int{} // the packet's own count: p.Counts may not be filled yet
@@ -94,41 +112,73 @@ func (c *Campaign) writePacketHTML(w io.Writer, p *Packet, views []itemView) err
 		byGroup[views[k].Group]++
 	}
 	pv.Counts = countsOf(byGroup)
-	var b strings.Builder
-	for _, g := range []struct {
-		group string
-		dst   *section
-	}{{GroupDecide, &pv.Decide}, {GroupRevoke, &pv.Revoke}, {GroupKeep, &pv.Keep}, {GroupRoutine, &pv.Routine}} {
-		b.Reset()
-		var sel []itemView
-		for k := range views {
-			if views[k].Group == g.group {
-				sel = append(sel, views[k])
+	if err := templates.ExecuteTemplate(w, "packet-head", pv); err != nil {
+		return err
+	}
+	h := htmlWriter{w}
+	for _, g := range packetGroups {
+		if n := byGroup[g.group]; n > 0 {
+			s := sectionView{Group: g.group, Title: g.title, N: n, Routine: g.group == GroupRoutine}
+			if err := templates.ExecuteTemplate(w, "packet-section", s); err != nil {
+				return err
+			}
+			if s.Routine {
+				h.routineRows(views, g.group)
+			} else {
+				h.itemRows(views, g.group)
+			}
+			if err := templates.ExecuteTemplate(w, "packet-section-end", s); err != nil {
+				return err
 			}
 		}
-		if g.group == GroupRoutine {
-			routineRows(&b, sel)
-		} else {
-			itemRows(&b, sel)
-		}
-		*g.dst = section{N: len(sel), Rows: template.HTML(b.String())}
+		w.WriteString("\n")
 	}
-	return templates.ExecuteTemplate(w, "packet.html", pv)
+	return templates.ExecuteTemplate(w, "packet-tail", nil)
 }
 
-// htmlWriter writes markup and escaped values.
-type htmlWriter struct{ b *strings.Builder }
+// htmlWriter writes markup and escaped values. Its writes go to a
+// bufio.Writer, which keeps the first error for its Flush.
+type htmlWriter struct{ w *bufio.Writer }
 
-func (h htmlWriter) tag(s string) { h.b.WriteString(s) }
+func (h htmlWriter) tag(s string) { h.w.WriteString(s) }
+
+// text writes s escaped as template.HTMLEscape does, byte by byte, without
+// copying it.
 func (h htmlWriter) text(s string) {
-	template.HTMLEscape(h.b, []byte(s)) // same escaper as html/template's text context
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
+		case 0:
+			esc = "\uFFFD"
+		case '"':
+			esc = "&#34;"
+		case '\'':
+			esc = "&#39;"
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		default:
+			continue
+		}
+		h.w.WriteString(s[last:i])
+		h.w.WriteString(esc)
+		last = i + 1
+	}
+	h.w.WriteString(s[last:])
 }
 
-// itemRows writes one table row per item with its full evidence.
-func itemRows(b *strings.Builder, views []itemView) {
-	h := htmlWriter{b}
+// itemRows writes one table row per item of group with its full
+// evidence.
+func (h htmlWriter) itemRows(views []itemView, group string) {
 	for k := range views {
 		v := &views[k]
+		if v.Group != group {
+			continue
+		}
 		h.tag("<tr><td>")
 		h.text(v.Identity)
 		h.tag("<br>")
@@ -160,29 +210,37 @@ func itemRows(b *strings.Builder, views []itemView) {
 		h.text(v.Peers)
 		h.tag("<br>last use: ")
 		h.text(v.LastUse)
-		for _, x := range [][2]string{{"role", v.Role}, {"reviews", v.Past}, {"findings", v.Findings}} {
-			if x[1] != "" {
-				h.tag("<br>" + x[0] + ": ")
-				h.text(x[1])
-			}
-		}
+		h.labelled("role", v.Role)
+		h.labelled("reviews", v.Past)
+		h.labelled("findings", v.Findings)
 		h.tag("</td></tr>\n")
 	}
 }
 
-// routineRows writes routine items compactly, grouped by identity.
-func routineRows(b *strings.Builder, views []itemView) {
-	h := htmlWriter{b}
+// labelled writes a line break, label and value, when the value is set.
+func (h htmlWriter) labelled(label, value string) {
+	if value != "" {
+		h.tag("<br>")
+		h.tag(label)
+		h.tag(": ")
+		h.text(value)
+	}
+}
+
+// routineRows writes the items of group compactly, in a table per
+// identity.
+func (h htmlWriter) routineRows(views []itemView, group string) {
+	open, identity := false, ""
 	for k := range views {
 		v := &views[k]
-		if k == 0 || views[k-1].Identity != v.Identity {
-			n := 1
-			for n < len(views)-k && views[k+n].Identity == v.Identity {
-				n++
-			}
-			if k > 0 {
+		if v.Group != group {
+			continue
+		}
+		if !open || v.Identity != identity {
+			if open {
 				h.tag("</table>\n")
 			}
+			open, identity = true, v.Identity
 			h.tag("<h3>")
 			h.text(v.Identity)
 			if v.IdentityName != "" {
@@ -190,31 +248,54 @@ func routineRows(b *strings.Builder, views []itemView) {
 				h.text(v.IdentityName)
 				h.tag(")")
 			}
-			h.tag(": " + strconv.Itoa(n) + " items</h3>\n<table class=\"routine\">\n" +
+			h.tag(": ")
+			h.tag(strconv.Itoa(sameIdentity(views[k:], group)))
+			h.tag(" items</h3>\n<table class=\"routine\">\n" +
 				"<tr><th>entitlement</th><th>risk</th><th>peers holding it</th><th>held by</th><th>last use</th><th>confidence</th></tr>\n")
 		}
 		h.tag("<tr><td>")
 		h.text(v.Entitlement)
 		h.tag(" ")
 		h.text(v.Label)
-		for _, x := range []string{v.Risk, v.Share, v.Source, v.LastUse, v.Confidence} {
+		for _, x := range [...]string{v.Risk, v.Share, v.Source, v.LastUse, v.Confidence} {
 			h.tag("</td><td>")
 			h.text(x)
 		}
 		h.tag("</td></tr>\n")
 	}
-	if len(views) > 0 {
+	if open {
 		h.tag("</table>\n")
 	}
 }
 
+// sameIdentity counts the items of group at the start of views that
+// belong to views[0]'s identity, skipping items of other groups in
+// between.
+func sameIdentity(views []itemView, group string) int {
+	n := 0
+	for k := range views {
+		switch {
+		case views[k].Group != group:
+		case views[k].Identity != views[0].Identity:
+			return n
+		default:
+			n++
+		}
+	}
+	return n
+}
+
 // views returns the items of reviewer's packet as shown.
 func (c *Campaign) views(reviewer string, items []Item) []itemView {
-	views := make([]itemView, len(items))
+	return c.appendViews(nil, reviewer, items)
+}
+
+// appendViews appends the items of reviewer's packet as shown to dst.
+func (c *Campaign) appendViews(dst []itemView, reviewer string, items []Item) []itemView {
 	for k := range items {
-		views[k] = c.itemView(reviewer, &items[k])
+		dst = append(dst, c.itemView(reviewer, &items[k]))
 	}
-	return views
+	return dst
 }
 
 func reviewerText(p *Packet) string {
@@ -341,13 +422,32 @@ func (c *Campaign) WritePackets(dir string, done func(p *Packet, items []Item) e
 		return err
 	}
 	return c.streamPackets(func(p *Packet, items []Item) error {
+		s := packetScratchPool.Get().(*packetScratch)
+		defer s.release()
 		name := filepath.Join(dir, FileName(p))
-		views := c.views(p.Reviewer, items)
-		if err := writeFile(name+".html", func(w io.Writer) error { return c.writePacketHTML(w, p, views) }); err != nil {
+		s.views = c.appendViews(s.views[:0], p.Reviewer, items)
+		err := writeFileThrough(s.w, name+".html", func(w *bufio.Writer) error { return c.writePacketHTML(w, p, s.views) })
+		if err != nil {
 			return err
 		}
-		return writeFile(name+".csv", func(w io.Writer) error { return writePacketCSV(w, views) })
+		return writeFileThrough(s.w, name+".csv", func(w *bufio.Writer) error { return writePacketCSV(w, s.views) })
 	}, done)
+}
+
+// packetScratch is what a goroutine writing packets reuses from one packet
+// to the next: the files' buffer and the items as shown.
+type packetScratch struct {
+	w     *bufio.Writer
+	views []itemView
+}
+
+var packetScratchPool = sync.Pool{New: func() any { return &packetScratch{w: bufio.NewWriterSize(nil, fileBuffer)} }}
+
+// release returns s to the pool, holding no packet's values.
+func (s *packetScratch) release() {
+	clear(s.views)
+	s.w.Reset(nil)
+	packetScratchPool.Put(s)
 }
 
 // packetsAhead is how many packets per goroutine streamPackets builds
@@ -457,11 +557,20 @@ func writeAll(dir string, files []fileWriter) error {
 }
 
 func writeFile(path string, write func(io.Writer) error) error {
+	return writeFileThrough(bufio.NewWriterSize(nil, fileBuffer), path, func(w *bufio.Writer) error { return write(w) })
+}
+
+// fileBuffer is the size of the buffer of every file written.
+const fileBuffer = 64 << 10
+
+// writeFileThrough creates path and writes it through bw, which it resets
+// to the file first.
+func writeFileThrough(bw *bufio.Writer, path string, write func(*bufio.Writer) error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	bw := bufio.NewWriterSize(f, 64<<10)
+	bw.Reset(f)
 	if err := write(bw); err != nil {
 		f.Close()
 		return fmt.Errorf("write %s: %w", path, err)

@@ -1,9 +1,11 @@
 package review
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"html/template"
 	"os"
 	"path/filepath"
 	"slices"
@@ -344,5 +346,46 @@ func TestPrepareDormantEvidence(t *testing.T) {
 	slices.Sort(dormant)
 	if diff := cmp.Diff([]string{"U1/post", "U1/read"}, dormant); diff != "" {
 		t.Errorf("items in a dormant account (-want +got):\n%s", diff)
+	}
+}
+
+// The rows' escaper writes what html/template's own escaper writes.
+func TestHTMLWriterEscapes(t *testing.T) {
+	for _, s := range []string{"", "plain", `<a href="x">&'`, "nul\x00byte", "ünï<cöde>", "&&", "<", "tail>"} {
+		var b bytes.Buffer
+		w := bufio.NewWriter(&b)
+		htmlWriter{w}.text(s)
+		w.Flush()
+		if want := template.HTMLEscapeString(s); b.String() != want {
+			t.Errorf("text(%q) = %q, want %q", s, b.String(), want)
+		}
+	}
+}
+
+// Routine rows are grouped by identity within the routine group, even
+// when items of other groups come between them.
+func TestRoutineRowsSkipOtherGroups(t *testing.T) {
+	views := []itemView{
+		{Identity: "X", Group: GroupRoutine, Entitlement: "e1"},
+		{Identity: "X", Group: GroupKeep, Entitlement: "e2"},
+		{Identity: "X", Group: GroupRoutine, Entitlement: "e3"},
+		{Identity: "Y", Group: GroupDecide, Entitlement: "e4"},
+		{Identity: "Y", Group: GroupRoutine, Entitlement: "e5"},
+	}
+	var b bytes.Buffer
+	w := bufio.NewWriter(&b)
+	htmlWriter{w}.routineRows(views, GroupRoutine)
+	w.Flush()
+	page := b.String()
+	if got := strings.Count(page, "<h3>"); got != 2 {
+		t.Errorf("%d identity headings, want 2:\n%s", got, page)
+	}
+	for _, want := range []string{"<h3>X: 2 items</h3>", "<h3>Y: 1 items</h3>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, "e2") || strings.Contains(page, "e4") {
+		t.Errorf("routine rows show items of other groups:\n%s", page)
 	}
 }
