@@ -44,11 +44,15 @@ func (b *MatrixBuilder) AddRecord(rec arrow.RecordBatch) error {
 	if err != nil {
 		return err
 	}
+	row := -1 // the row of the previous cell: an identity's cells often come together
 	for k := 0; k < ids.Len(); k++ {
 		if ids.IsNull(k) || ents.IsNull(k) {
 			return fmt.Errorf("features: null id in assignment batch row %d", k)
 		}
-		b.AddAt(ids.Value(k), ents.Value(k), times(k))
+		if id := ids.Value(k); row < 0 || id != b.rowIDs[row] {
+			row = b.AddRow(id)
+		}
+		b.addCell(row, b.AddCol(ents.Value(k)), times(k))
 	}
 	return nil
 }

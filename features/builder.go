@@ -46,13 +46,27 @@ func (b *MatrixBuilder) Add(identity, entitlement string) {
 // earliest time, an unknown time counting as earliest of all: the cell is
 // held as of t (Matrix.HeldBefore) exactly when one of its grants was.
 func (b *MatrixBuilder) AddAt(identity, entitlement string, grantedUnix int64) {
+	b.addCell(b.AddRow(identity), b.AddCol(entitlement), grantedUnix)
+}
+
+// addCell adds the cell of row i and column j, declared before.
+func (b *MatrixBuilder) addCell(i, j int, grantedUnix int64) {
 	if grantedUnix != UnknownTime && b.times == nil {
 		b.times = make([]int64, len(b.rows), cap(b.rows))
 	}
-	b.rows = append(b.rows, int32(b.AddRow(identity)))
-	b.cols = append(b.cols, int32(b.AddCol(entitlement)))
+	b.rows = append(b.rows, int32(i))
+	b.cols = append(b.cols, int32(j))
 	if b.times != nil {
 		b.times = append(b.times, grantedUnix)
+	}
+}
+
+// Grow makes room for n more cells, so that adding them copies none of
+// those added before.
+func (b *MatrixBuilder) Grow(n int) {
+	b.rows, b.cols = slices.Grow(b.rows, n), slices.Grow(b.cols, n)
+	if b.times != nil {
+		b.times = slices.Grow(b.times, n)
 	}
 }
 

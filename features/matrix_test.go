@@ -87,7 +87,9 @@ func TestMatrixFromArrow(t *testing.T) {
 		}
 		return b.NewRecordBatch()
 	}
-	r1, r2 := batch("u1", "a", "u2", "a"), batch("u1", "b")
+	// u1 comes back within a batch and in the next: its cells are not
+	// only those next to each other.
+	r1, r2 := batch("u1", "a", "u2", "a", "u2", "c", "u1", "d"), batch("u1", "b")
 	defer r1.Release()
 	defer r2.Release()
 	reader, err := array.NewRecordReader(sch, []arrow.RecordBatch{r1, r2})
@@ -108,7 +110,7 @@ func TestMatrixFromArrow(t *testing.T) {
 			got[m.RowID(i)] = append(got[m.RowID(i)], m.ColID(int(j)))
 		}
 	}
-	want := map[string][]string{"u0": {}, "u1": {"a", "b"}, "u2": {"a"}}
+	want := map[string][]string{"u0": {}, "u1": {"a", "d", "b"}, "u2": {"a", "c"}} // columns in order of first sight
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("matrix (-want +got):\n%s", diff)
 	}

@@ -18,6 +18,11 @@ import (
 // and entitlement gets a row or column, even without assignments.
 func loadMatrix(ctx context.Context, store *datasets.Store) (*features.Matrix, error) {
 	b := features.NewMatrixBuilder()
+	n, err := store.Count(ctx, "assignments")
+	if err != nil {
+		return nil, fmt.Errorf("load matrix: %w", err)
+	}
+	b.Grow(int(n)) // the cells are added without copying
 	steps := []struct {
 		query string
 		add   func(array.RecordReader) error
