@@ -568,12 +568,12 @@ func (p *Peers) Describe(a int32) string {
 	k := int(p.dim[a])
 	if k == len(p.Dims) {
 		c := p.co[a]
-		return fmt.Sprintf("held by %d of %d non-human identities that hold %s", p.held[a], c.peers, p.d.Entitlements[c.via].ID)
+		return "held by " + itoa32(p.held[a]) + " of " + strconv.Itoa(int(c.peers)) + " non-human identities that hold " + p.d.Entitlements[c.via].ID
 	}
 	i := p.d.Assignments[a].Identity
-	s := fmt.Sprintf("held by %d of %d peers in %s %s", p.held[a], p.peersOf(a, k), p.Dims[k], p.g.label[k][p.g.group[k][i]])
+	s := "held by " + itoa32(p.held[a]) + " of " + itoa32(p.peersOf(a, k)) + " peers in " + p.Dims[k] + " " + p.g.label[k][p.g.group[k][i]]
 	if k != 0 && p.jobHeld[a] >= 0 {
-		s += fmt.Sprintf(" (%d of %d in job %s)", p.jobHeld[a], p.peersOf(a, 0), p.g.label[0][p.g.group[0][i]])
+		s += " (" + itoa32(p.jobHeld[a]) + " of " + itoa32(p.peersOf(a, 0)) + " in job " + p.g.label[0][p.g.group[0][i]] + ")"
 	}
 	return s
 }
@@ -592,3 +592,6 @@ func (p *Peers) Outlier(a int32) (score float64, ok bool) {
 	}
 	return 1 - share, true
 }
+
+// itoa32 is strconv.Itoa for the int32 counts of Peers.
+func itoa32(n int32) string { return strconv.Itoa(int(n)) }

@@ -2,6 +2,7 @@ package review
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"rolemine/features/hygiene"
@@ -46,7 +47,7 @@ func (v *view) explain(it *Item, pairs []hygiene.Pair, reviewer string) Explanat
 	case ev.LastUsed == 0:
 		x.LastUse = "never"
 	default:
-		x.LastUse = fmt.Sprintf("%s (%d days ago)", day(ev.LastUsed), daysBetween(ev.LastUsed, v.t))
+		x.LastUse = day(ev.LastUsed) + " (" + strconv.Itoa(daysBetween(ev.LastUsed, v.t)) + " days ago)"
 	}
 	var past []string
 	for _, k := range ev.Past {
@@ -86,14 +87,14 @@ func (v *view) explain(it *Item, pairs []hygiene.Pair, reviewer string) Explanat
 	x.Findings = strings.Join(fs, "; ")
 	x.Reason = v.reason(it, &x, pairs)
 	if it.Lean != "" {
-		x.Lean = fmt.Sprintf("evidence leans %s (%.2f)", it.Lean, it.LeanConfidence)
+		x.Lean = "evidence leans " + it.Lean + " (" + strconv.FormatFloat(it.LeanConfidence, 'f', 2, 64) + ")"
 	}
 	return x
 }
 
 func (v *view) requestText(r int32) string {
 	req := &v.d.Requests[r]
-	return fmt.Sprintf("request %s approved %s by %s", req.ID, day(req.Decided), orDash(req.DecidedBy))
+	return "request " + req.ID + " approved " + day(req.Decided) + " by " + orDash(req.DecidedBy)
 }
 
 func duplicateText(d *hygiene.Data, i int32, p hygiene.Pair) string {
@@ -118,7 +119,7 @@ func (v *view) reason(it *Item, x *Explanation, pairs []hygiene.Pair) string {
 		return "exception: " + x.Peers
 	case rulePastRevoke:
 		c := &d.Certifications[ev.Past[len(ev.Past)-1]]
-		return fmt.Sprintf("revoked in %s by %s but still held", d.Word(c.Campaign), orDash(d.Word(c.Reviewer)))
+		return "revoked in " + d.Word(c.Campaign) + " by " + orDash(d.Word(c.Reviewer)) + " but still held"
 	case ruleDuplicate:
 		return "identity " + duplicateText(d, it.Identity, pairs[ev.Duplicate])
 	case ruleNoEvidence:
@@ -129,14 +130,14 @@ func (v *view) reason(it *Item, x *Explanation, pairs []hygiene.Pair) string {
 		return "the account in this application is dormant"
 	case ruleUnused:
 		if ev.LastUsed != 0 {
-			return fmt.Sprintf("not used since %s (%d days)", day(ev.LastUsed), daysBetween(ev.LastUsed, v.t))
+			return "not used since " + day(ev.LastUsed) + " (" + strconv.Itoa(daysBetween(ev.LastUsed, v.t)) + " days)"
 		}
 		return "never used since granted " + day(ev.Granted)
 	}
 	var why []string
 	if ev.Assessed {
 		held, peers, _ := v.peers.Coverage(ev.Assignment)
-		why = append(why, fmt.Sprintf("held by %d of %d peers", held, peers))
+		why = append(why, "held by "+strconv.Itoa(held)+" of "+strconv.Itoa(peers)+" peers")
 	}
 	switch {
 	case ev.Source == hygiene.SourceRole || ev.Source == hygiene.SourceBirthright:
@@ -151,7 +152,7 @@ func (v *view) reason(it *Item, x *Explanation, pairs []hygiene.Pair) string {
 		why = append(why, usedAgo(daysBetween(ev.LastUsed, v.t)))
 	}
 	if len(ev.Past) > 0 {
-		why = append(why, fmt.Sprintf("kept in %s", d.Word(d.Certifications[ev.Past[len(ev.Past)-1]].Campaign)))
+		why = append(why, "kept in "+d.Word(d.Certifications[ev.Past[len(ev.Past)-1]].Campaign))
 	}
 	return strings.Join(why, "; ")
 }
@@ -171,5 +172,5 @@ func usedAgo(days int) string {
 	case 1:
 		return "used yesterday"
 	}
-	return fmt.Sprintf("used %d days ago", days)
+	return "used " + strconv.Itoa(days) + " days ago"
 }
