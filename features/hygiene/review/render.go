@@ -414,9 +414,9 @@ func (c *Campaign) WriteDir(dir string, replay *Replay) error {
 // on GOMAXPROCS goroutines, a few packets at a time, so that memory does
 // not grow with the campaign. When done is not nil, it is called on the
 // calling goroutine with each packet, in packet order, and its items in
-// review order, once the packet's files are written; the items are not
-// kept after it returns. An error from done or from writing stops the
-// writing and is returned.
+// review order, once the packet's files are written. done must not keep
+// the items after it returns: their buffer is reused for later packets.
+// An error from done or from writing stops the writing and is returned.
 func (c *Campaign) WritePackets(dir string, done func(p *Packet, items []Item) error) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -481,7 +481,7 @@ func (c *Campaign) streamPackets(write, done func(*Packet, []Item) error) error 
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				items := c.Items(j.p)
+				items := c.appendItems(takeItems(), j.p)
 				j.p.Counts = groupCounts(items)
 				j.slot <- result{j.p, items, write(j.p, items)}
 			}
@@ -511,6 +511,7 @@ func (c *Campaign) streamPackets(write, done func(*Packet, []Item) error) error 
 		if err == nil && done != nil {
 			err = done(r.p, r.items)
 		}
+		releaseItems(r.items)
 		if err != nil {
 			break
 		}
@@ -525,6 +526,24 @@ func (c *Campaign) streamPackets(write, done func(*Packet, []Item) error) error 
 		c.addTotals()
 	}
 	return err
+}
+
+// itemsPool holds the item buffers of streamPackets, reused once done has
+// seen their packet.
+var itemsPool sync.Pool
+
+func takeItems() []Item {
+	if p, ok := itemsPool.Get().(*[]Item); ok {
+		return (*p)[:0]
+	}
+	return nil
+}
+
+// releaseItems returns items' buffer to itemsPool, holding no packet's
+// values.
+func releaseItems(items []Item) {
+	clear(items)
+	itemsPool.Put(&items)
 }
 
 // WriteSummary writes summary.csv, summary.html and summary.json into dir,

@@ -251,12 +251,18 @@ func groupCounts(items []Item) map[string]int {
 // from the evidence on each call. It may be called from several
 // goroutines at once.
 func (c *Campaign) Items(p *Packet) []Item {
-	items := make([]Item, len(p.assignments))
+	return c.appendItems(nil, p)
+}
+
+// appendItems appends the items of packet p to dst, as Items builds them.
+func (c *Campaign) appendItems(dst []Item, p *Packet) []Item {
+	dst = slices.Grow(dst, len(p.assignments))
+	items := dst[len(dst) : len(dst)+len(p.assignments)]
 	for k, a := range p.assignments {
 		items[k] = c.view.item(a)
 	}
 	sortItems(c.Data, items)
-	return items
+	return dst[:len(dst)+len(items)]
 }
 
 func checkOptions(o Options) {
