@@ -1,9 +1,11 @@
 package model
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 
 	"rolemine/eval"
@@ -50,37 +52,48 @@ func crossValidate(xs []Instance, splits []eval.Split, opts Options, src rand.So
 	scores := make([][]float64, len(splits))
 	explained := make([][]Explanation, len(splits))
 	errs := make([]error, len(splits))
-	sem := make(chan struct{}, opts.workers())
 	inner := opts
 	inner.Workers = 1
 	seeds := make([]uint64, len(splits))
 	for k := range seeds {
 		seeds[k] = src.Uint64()
 	}
+	fit := func(k int) {
+		s := splits[k]
+		train := make([]Instance, len(s.Train))
+		for i, r := range s.Train {
+			train[i] = xs[r]
+		}
+		m, err := Fit(train, inner, rand.NewPCG(seeds[k], uint64(k)))
+		if err != nil {
+			errs[k] = fmt.Errorf("model: split %d: %w", k, err)
+			return
+		}
+		test := make([]Instance, len(s.Test))
+		for i, r := range s.Test {
+			test[i] = xs[r]
+		}
+		scores[k] = m.ScoreTo(nil, test)
+		if explain > 0 {
+			explained[k] = make([]Explanation, len(test))
+			for i := range test {
+				explained[k][i] = m.Explain(test[i], explain)
+			}
+		}
+	}
+	// The folds are fitted largest first, so that the workers finish
+	// together when the folds differ in size (rolling windows); each has
+	// its own seed, so the order does not change the scores.
+	folds := make(chan int, len(splits))
+	for _, k := range largestFirst(splits) {
+		folds <- k
+	}
+	close(folds)
 	var wg sync.WaitGroup
-	for k, s := range splits {
+	for range min(opts.workers(), len(splits)) {
 		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			train := make([]Instance, len(s.Train))
-			for i, r := range s.Train {
-				train[i] = xs[r]
-			}
-			m, err := Fit(train, inner, rand.NewPCG(seeds[k], uint64(k)))
-			if err != nil {
-				errs[k] = fmt.Errorf("model: split %d: %w", k, err)
-				return
-			}
-			test := make([]Instance, len(s.Test))
-			for i, r := range s.Test {
-				test[i] = xs[r]
-			}
-			scores[k] = m.ScoreTo(nil, test)
-			if explain > 0 {
-				explained[k] = make([]Explanation, len(test))
-				for i := range test {
-					explained[k][i] = m.Explain(test[i], explain)
-				}
+			for k := range folds {
+				fit(k)
 			}
 		})
 	}
@@ -105,4 +118,15 @@ func crossValidate(xs []Instance, splits []eval.Split, opts Options, src rand.So
 		}
 	}
 	return oof, why, nil
+}
+
+// largestFirst returns the indices of splits by training size, largest
+// first (ties in index order).
+func largestFirst(splits []eval.Split) []int {
+	order := make([]int, len(splits))
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(len(splits[b].Train), len(splits[a].Train)) })
+	return order
 }

@@ -235,3 +235,12 @@ func TestScorePanics(t *testing.T) {
 	}()
 	m.Score(Instance{Numeric: []float64{1}})
 }
+
+// Folds are fitted largest training set first; equal sizes keep their
+// order.
+func TestLargestFirst(t *testing.T) {
+	splits := []eval.Split{{Train: make([]int, 1)}, {Train: make([]int, 3)}, {Train: make([]int, 2)}, {Train: make([]int, 3)}}
+	if diff := cmp.Diff([]int{1, 3, 2, 0}, largestFirst(splits)); diff != "" {
+		t.Errorf("order (-want +got):\n%s", diff)
+	}
+}
