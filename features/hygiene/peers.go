@@ -568,10 +568,12 @@ func (p *Peers) Describe(a int32) string {
 	k := int(p.dim[a])
 	if k == len(p.Dims) {
 		c := p.co[a]
-		return "held by " + itoa32(p.held[a]) + " of " + strconv.Itoa(int(c.peers)) + " non-human identities that hold " + p.d.Entitlements[c.via].ID
+		return "held by " + itoa32(p.held[a]) + " of " + itoa32(c.peers) +
+			" non-human identities that hold " + p.d.Entitlements[c.via].ID
 	}
 	i := p.d.Assignments[a].Identity
-	s := "held by " + itoa32(p.held[a]) + " of " + itoa32(p.peersOf(a, k)) + " peers in " + p.Dims[k] + " " + p.g.label[k][p.g.group[k][i]]
+	s := "held by " + itoa32(p.held[a]) + " of " + itoa32(p.peersOf(a, k)) +
+		" peers in " + p.Dims[k] + " " + p.g.label[k][p.g.group[k][i]]
 	if k != 0 && p.jobHeld[a] >= 0 {
 		s += " (" + itoa32(p.jobHeld[a]) + " of " + itoa32(p.peersOf(a, 0)) + " in job " + p.g.label[0][p.g.group[0][i]] + ")"
 	}

@@ -62,19 +62,12 @@ func countsOf(m map[string]int) counts {
 	return counts{m[GroupDecide], m[GroupRevoke], m[GroupKeep], m[GroupRoutine], m["items"], m["reviewers"]}
 }
 
+// packetView is the head of a packet page.
 type packetView struct {
 	Reviewer, Name, AsOf, Prepared, By string
 	Total                              int
 	Counts                             counts
 	Notes                              []string
-	Decide, Revoke, Keep               section
-	Routine                            section
-}
-
-// section is a run of item rows, escaped as they were written.
-type section struct {
-	N    int
-	Rows template.HTML
 }
 
 // WritePacketHTML writes p as one self-contained HTML page. The page's
