@@ -93,7 +93,9 @@ bench:
 
 # bench-1m: the million-identity figures of the README's scaling table
 # (generate, the first and the next night with hygiene and review, and
-# noise-tolerant mining with its recovery of the planted roles); about an hour.
+# noise-tolerant mining with its recovery of the planted roles); about an hour,
+# and about 50 GB of free disk in TMPDIR at the peak of the next night (two
+# copies of the organisation, the databases and 25 GB of review packets).
 bench-1m:
 	$(GO) test -run '^$$' -bench 'Generate/1000000' -benchtime 1x -timeout 30m ./datasets/synth
 	$(GO) test -run '^$$' -bench 'ApproxSynth/.*/method=cluster' -benchtime 1x -timeout 60m ./mining -mining-sizes 1000000x100000
