@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -195,9 +196,10 @@ type loadPlan struct {
 }
 
 // prepare hashes the sources, finds whether they or some of their tables
-// are loaded already, and stages every other file (exports excepted: one
-// export fills several tables, and is staged as it is loaded). It runs
-// outside the load's transaction and changes only temp tables.
+// are loaded already, refuses an empty file to be loaded, and stages every
+// other file (exports excepted: one export fills several tables, and is
+// staged as it is loaded). It runs outside the load's transaction and
+// changes only temp tables.
 func (l *loader) prepare(sources []Source) (*loadPlan, error) {
 	p := &loadPlan{sources: sources, hashes: make([]string, len(sources)), keys: make([]string, len(sources)),
 		sizes: make([]int64, len(sources)), staged: make([]*staged, len(sources))}
@@ -222,17 +224,20 @@ func (l *loader) prepare(sources []Source) (*loadPlan, error) {
 		return p, err
 	}
 	for k, src := range sources {
-		if _, ok := p.unchanged[src.Table]; ok || src.Format.IsExport() {
+		if _, ok := p.unchanged[src.Table]; ok {
 			continue
 		}
 		if p.sizes[k] == 0 {
 			return p, &LoadError{File: src.Path, Reason: "file is empty"}
 		}
+		if src.Format.IsExport() {
+			continue
+		}
 		st, err := l.stage(src)
 		if err != nil {
 			return p, err
 		}
-		name := fmt.Sprintf("stage_%d", k)
+		name := stageName(k)
 		if err := l.exec("ALTER TABLE stage RENAME TO " + name); err != nil {
 			return p, err
 		}
@@ -241,6 +246,9 @@ func (l *loader) prepare(sources []Source) (*loadPlan, error) {
 	}
 	return p, nil
 }
+
+// stageName is the temp table prepare stages source k into.
+func stageName(k int) string { return "stage_" + strconv.Itoa(k) }
 
 // load makes the new snapshot from plan p, in the load's transaction.
 func (l *loader) load(p *loadPlan) (*IngestReport, error) {
@@ -262,9 +270,7 @@ func (l *loader) load(p *loadPlan) (*IngestReport, error) {
 		case ok:
 			err = l.keepFile(src, p.keys[k], from)
 		case p.staged[k] != nil:
-			err = l.loadStagedFile(src, p.hashes[k], p.sizes[k], fmt.Sprintf("stage_%d", k), p.staged[k])
-		case p.sizes[k] == 0:
-			err = &LoadError{File: src.Path, Reason: "file is empty"}
+			err = l.loadStagedFile(src, p.hashes[k], p.sizes[k], stageName(k), p.staged[k])
 		default:
 			err = l.loadExport(src, p.hashes[k], p.sizes[k])
 		}
