@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -16,20 +18,21 @@ import (
 )
 
 type mineOptions struct {
-	DB                string
-	Input             string
-	Format            string
-	Out               string
-	Seed              uint64
-	Objective         string
-	Method            string
-	Similarity        float64
-	MinMembers        int
-	MinEntitlements   int
-	MaxRoles          int
-	MaxParts          int
-	MaxOverAssignment float64
-	Generalisation    bool
+	DB                 string
+	Input              string
+	Format             string
+	Out                string
+	Seed               uint64
+	Objective          string
+	Method             string
+	Similarity         float64
+	MinMembers         int
+	MinEntitlements    int
+	MaxRoles           int
+	MaxParts           int
+	MaxOverAssignment  float64
+	Generalisation     bool
+	GeneralisationDays int
 }
 
 func (o *mineOptions) AddFlags(fs *pflag.FlagSet) {
@@ -48,6 +51,7 @@ func (o *mineOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.MaxParts, "max-parts", d.MaxParts, "partial roles per role for identities holding most of it (-1: none)")
 	fs.Float64Var(&o.MaxOverAssignment, "max-over-assignment", d.MaxOverAssignment, "largest share of a role a member may lack; every such grant is reported")
 	fs.BoolVar(&o.Generalisation, "generalisation", true, "measure how well roles mined from 90% of the access predict the hidden 10%")
+	fs.IntVar(&o.GeneralisationDays, "generalisation-days", 0, "take over the generalisation an earlier mine run measured with the same mining parameters when it is less than this many days old, instead of measuring again (0: measure in every run)")
 }
 
 func mineCommand() *command {
@@ -86,6 +90,10 @@ func runMine(ctx context.Context, e *env, o mineOptions, args []string) error {
 	if err != nil {
 		return err
 	}
+	maxAge, err := measureDays("mine", "--generalisation-days", o.GeneralisationDays)
+	if err != nil {
+		return err
+	}
 	store, snapshot, err := openMiningInput(ctx, o)
 	if err != nil {
 		return err
@@ -103,6 +111,13 @@ func runMine(ctx context.Context, e *env, o mineOptions, args []string) error {
 	if err != nil {
 		return err
 	}
+	var takenOver *takenOverGeneralisation
+	if o.Generalisation && o.Input == "" {
+		if takenOver, err = earlierGeneralisation(ctx, store, e.batch.AsOf, params, maxAge); err != nil {
+			return err
+		}
+	}
+	measure := o.Generalisation && takenOver == nil
 	// The generalisation re-mines a copy with a share hidden: it runs on
 	// another core while the mining runs, and its progress is shown once
 	// the mining is done.
@@ -110,7 +125,7 @@ func runMine(ctx context.Context, e *env, o mineOptions, args []string) error {
 	defer cancel()
 	relay := &progressRelay{}
 	measured := make(chan measuredGeneralisation, 1)
-	if o.Generalisation {
+	if measure {
 		go func() {
 			t := time.Now()
 			g, err := mining.Generalisation(gctx, m, attrs, mr.generalisationMiner(relay.report), mining.DefaultGeneralisationOptions, rand.NewPCG(o.Seed, 7))
@@ -132,7 +147,8 @@ func runMine(ctx context.Context, e *env, o mineOptions, args []string) error {
 	// parameters resolved from them are compared with the previous run's.
 	out.Parameters = e.parameters()
 	maps.Copy(out.Parameters, params)
-	if o.Generalisation {
+	out.GeneralisationTakenOver = takenOver
+	if measure {
 		var g measuredGeneralisation
 		if err := e.step("measuring generalisation", func(p *progress) error { relay.attach(p); g = <-measured; return g.err }); err != nil {
 			return err
@@ -159,6 +175,25 @@ type measuredGeneralisation struct {
 	metrics mining.GeneralisationMetrics
 	took    time.Duration
 	err     error
+}
+
+// takenOverGeneralisation is the generalisation an earlier mine run
+// measured, taken over by this one (see earlierMeasure).
+type takenOverGeneralisation struct {
+	earlierMeasure
+	Metrics mining.GeneralisationMetrics `json:"metrics"`
+}
+
+// earlierGeneralisation returns the generalisation the latest mine run
+// with the same mining parameters measured less than maxAge ago, or nil.
+func earlierGeneralisation(ctx context.Context, store *datasets.Store, now time.Time, params map[string]any, maxAge time.Duration) (*takenOverGeneralisation, error) {
+	var g mining.GeneralisationMetrics
+	m, ok, err := findEarlierMeasure(ctx, store, now, "mine", "$.generalisation", params, slices.Collect(maps.Keys(params)), maxAge,
+		func(raw []byte) bool { return json.Unmarshal(raw, &g) == nil })
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &takenOverGeneralisation{*m, g}, nil
 }
 
 // whereRoles says where the roles the summary leaves out can be read.

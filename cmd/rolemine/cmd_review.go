@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql/driver"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -27,6 +28,7 @@ type reviewOptions struct {
 	MaxCoverage       float64
 	PeerAttributes    []string
 	Replay            bool
+	ReplayDays        int
 }
 
 func (o *reviewOptions) AddFlags(fs *pflag.FlagSet) {
@@ -41,6 +43,7 @@ func (o *reviewOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.Float64Var(&o.MaxCoverage, "outlier-share", d.Outliers.MaxCoverage, "access held by a smaller share of every peer group is an exception")
 	fs.StringSliceVar(&o.PeerAttributes, "peer-attribute", nil, "extra identity attribute to form peer groups by (repeatable)")
 	fs.BoolVar(&o.Replay, "replay", true, "measure the suggestions against the past certification decisions")
+	fs.IntVar(&o.ReplayDays, "replay-days", 0, "take over the replay an earlier review run measured with the same options when it is less than this many days old, instead of replaying again (0: replay in every run)")
 }
 
 func reviewCommand() *command {
@@ -94,6 +97,10 @@ func runReview(ctx context.Context, e *env, o reviewOptions, args []string) erro
 	if err != nil {
 		return err
 	}
+	maxAge, err := measureDays("review", "--replay-days", o.ReplayDays)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	store, snapshot, d, err := openHygieneData(ctx, e, "review", o.DB, hygieneLoad{requests: true, roles: true, attributes: o.PeerAttributes, asOf: o.AsOf})
 	if err != nil {
@@ -103,12 +110,19 @@ func runReview(ctx context.Context, e *env, o reviewOptions, args []string) erro
 	if d.AsOf == 0 {
 		return fmt.Errorf("review: the data hold no timestamps: give --as-of")
 	}
-	// The replay only reads d: it runs beside the campaign.
+	params := e.parameters()
+	params["as_of"] = formatAsOf(d.AsOf) // the reference time the packets used
 	var replay *review.Replay
+	if o.Replay {
+		if replay, err = earlierReplay(ctx, store, e.batch.AsOf, params, maxAge); err != nil {
+			return err
+		}
+	}
+	// The replay only reads d: it runs beside the campaign.
 	replayed := make(chan struct{})
 	go func() {
 		defer close(replayed)
-		if o.Replay {
+		if o.Replay && replay == nil {
 			replay = review.RunReplay(d, opts)
 		}
 	}()
@@ -138,8 +152,6 @@ func runReview(ctx context.Context, e *env, o reviewOptions, args []string) erro
 	if err != nil {
 		return err
 	}
-	params := e.parameters()
-	params["as_of"] = formatAsOf(d.AsOf) // the reference time the packets used
 	run := &datasets.Run{Command: "review", SnapshotID: snapshot, StartedAt: start, Parameters: params, Batch: e.batch.ID}
 	// The packets are written while the replay may still run; only the
 	// summary and the metrics wait for it.
@@ -157,6 +169,24 @@ func runReview(ctx context.Context, e *env, o reviewOptions, args []string) erro
 	printReview(e, camp, awaitReplay())
 	e.logf("wrote %d packets and %s", len(camp.Packets), filepath.Join(o.Out, "summary.html"))
 	return nil
+}
+
+// replayOptions are the review flags, by their parameter names, that a
+// replay depends on: one is taken over only from a run with the same.
+var replayOptions = []string{"by", "include_birthright", "unused_days", "routine_confidence", "outlier_share", "peer_attribute"}
+
+// earlierReplay returns the replay the latest review run with the same
+// replayOptions measured less than maxAge ago, marked with where it comes
+// from, or nil.
+func earlierReplay(ctx context.Context, store *datasets.Store, now time.Time, params map[string]any, maxAge time.Duration) (*review.Replay, error) {
+	var r review.Replay
+	m, ok, err := findEarlierMeasure(ctx, store, now, "review", "$.replay", params, replayOptions, maxAge,
+		func(raw []byte) bool { return json.Unmarshal(raw, &r) == nil && r.Campaigns != nil })
+	if err != nil || !ok {
+		return nil, err
+	}
+	r.From = m.describe("review")
+	return &r, nil
 }
 
 // reviewFindings returns the hygiene findings the packets give as
@@ -184,6 +214,9 @@ func printReview(e *env, c *review.Campaign, r *review.Replay) {
 	tw.Flush()
 	if r != nil && r.Overall.Items > 0 {
 		fmt.Fprintf(e.stdout, "replay of %d past campaigns (%d decisions): precision of the suggestions that were pre-decided\n", len(r.Campaigns), r.Overall.Items)
+		if r.From != "" {
+			fmt.Fprintf(e.stdout, "(replay %s)\n", r.From)
+		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "risk tier\tdecisions\tpre-decided\tkeep\tkeep precision (95% lower)\trevoke\trevoke precision\troutine precision\tdecide leaning keep: kept")
 		for _, s := range append(r.Tiers, r.Overall) {
@@ -236,8 +269,11 @@ func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, 
 		}
 		r := awaitReplay()
 		summary := map[string]any{"totals": c.Totals}
-		if r != nil {
-			summary["replay"] = r.Overall
+		switch {
+		case r != nil && r.From == "":
+			summary["replay"] = r
+		case r != nil:
+			summary["replay_from"] = r.From // not this run's measure
 		}
 		if err := tx.SetRunSummary(run.ID, summary); err != nil {
 			return err
@@ -248,7 +284,7 @@ func storeReview(ctx context.Context, store *datasets.Store, run *datasets.Run, 
 					return err
 				}
 			}
-			if r == nil {
+			if r == nil || r.From != "" {
 				return nil
 			}
 			for _, s := range append(r.Tiers, r.Overall) {

@@ -38,7 +38,7 @@ func (o *runOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Input, "input", "", "directory of the night's extracts, files named after tables (required)")
 	fs.StringVar(&o.Out, "out", "", "directory for the batches' outputs, the policies, the latest link and the latest decisions.csv and report.html (required)")
 	fs.StringVar(&o.AsOf, "as-of", "", "the batch's time, RFC 3339 or YYYY-MM-DD (default now; a resumed batch keeps its own)")
-	fs.IntVar(&o.RefitDays, "refit-days", 7, "evaluate again and write a new policy when the current one is this many days old")
+	fs.IntVar(&o.RefitDays, "refit-days", 7, "evaluate again and write a new policy when the current one is this many days old; mine's generalisation and review's replay are measured again as often")
 	fs.StringSliceVar(&o.With, "with", nil, "optional stages to run too, before the report: "+strings.Join(optionalStages, ", ")+" (both share one load of the snapshot)")
 	o.flags = fs
 }
@@ -57,7 +57,10 @@ hygiene checks and the certification packets before the report (into
 OUT/batches/NIGHT-ID/hygiene and review; ages are measured, as when they are run
 by hand, from the newest timestamp in the data unless their section sets as-of);
 review then reads the snapshot hygiene loaded, and its findings, instead of
-loading it again.
+loading it again. Mine's generalisation and review's replay measure the methods,
+not the night's data: each is measured again once the last measure is
+--refit-days old (or the stage's parameters changed), and shown, with the run
+that measured it, in between.
 
 A batch is identified by its inputs, its configuration and --as-of when given:
 rerunning the same night's batch does nothing once it is complete, and after a failure, a crash or
@@ -430,7 +433,7 @@ func (b *batch) runStage(ctx context.Context, e *env, name string) (string, erro
 	case "ingest":
 		return b.ingest(ctx, e)
 	case "mine":
-		return "ok", invoke(ctx, e, "mine", b.cfg.args("mine"), db, out("roles"))
+		return "ok", invoke(ctx, e, "mine", b.measureDays("generalisation"), b.cfg.args("mine"), db, out("roles"))
 	case "evaluate":
 		due, why, err := b.policyDue(ctx)
 		if err != nil || !due {
@@ -444,8 +447,10 @@ func (b *batch) runStage(ctx context.Context, e *env, name string) (string, erro
 			return "", err
 		}
 		return "ok", invoke(ctx, e, name, b.cfg.args(name), db, out(name), []string{"--policy", pol})
-	case "hygiene", "review":
+	case "hygiene":
 		return "ok", invoke(ctx, e, name, b.cfg.args(name), db, out(name))
+	case "review":
+		return "ok", invoke(ctx, e, name, b.measureDays("replay"), b.cfg.args(name), db, out(name))
 	case "report":
 		if err := os.MkdirAll(b.dir, 0o755); err != nil {
 			return "", err
@@ -453,6 +458,14 @@ func (b *batch) runStage(ctx context.Context, e *env, name string) (string, erro
 		return "ok", invoke(ctx, e, "report", b.cfg.args("report"), db, []string{"--out", filepath.Join(b.dir, "report.html")})
 	}
 	panic("rolemine: unknown stage " + name)
+}
+
+// measureDays is the flag that lets a stage take over its method measure
+// (see earlierMeasure) when it is younger than the policy may be: measure
+// names it, generalisation or replay. It comes before the stage's section
+// of the configuration, which may set another.
+func (b *batch) measureDays(measure string) []string {
+	return []string{fmt.Sprintf("--%s-days=%d", measure, b.opts.RefitDays)}
 }
 
 // invoke runs command name as from the command line, with the argument

@@ -120,7 +120,7 @@ func TestHygieneReviewGenerated(t *testing.T) {
 	// The review run's summary has the totals and the replay, set once the
 	// replay finished beside the writing.
 	var summaryItems, replayItems sql.NullInt64
-	err = store.DB().QueryRowContext(ctx, `SELECT CAST(summary->>'$.totals.items' AS BIGINT), CAST(summary->>'$.replay.items' AS BIGINT)
+	err = store.DB().QueryRowContext(ctx, `SELECT CAST(summary->>'$.totals.items' AS BIGINT), CAST(summary->>'$.replay.overall.items' AS BIGINT)
 		FROM runs WHERE run_id = (SELECT max(run_id) FROM runs WHERE command = 'review')`).Scan(&summaryItems, &replayItems)
 	if err != nil || summaryItems.Int64 != int64(rv.Totals["items"]) || replayItems.Int64 != int64(rv.Replay.Overall.Items) {
 		t.Errorf("review run summary: %v items, replay %v (want %d, %d): %v", summaryItems, replayItems, rv.Totals["items"], rv.Replay.Overall.Items, err)

@@ -40,10 +40,15 @@ type miningOutput struct {
 	// MiningSeconds is the miner's time alone, GeneralisationSeconds that
 	// of the generalisation measure (0 when not measured) and WallSeconds
 	// that of the whole command, loading included, up to its output.
-	MiningSeconds         float64  `json:"mining_seconds"`
-	GeneralisationSeconds float64  `json:"generalisation_seconds,omitempty"`
-	WallSeconds           float64  `json:"wall_seconds"`
-	Warnings              []string `json:"warnings"`
+	MiningSeconds         float64 `json:"mining_seconds"`
+	GeneralisationSeconds float64 `json:"generalisation_seconds,omitempty"`
+	// GeneralisationTakenOver is set instead of Metrics.Generalisation
+	// when the run took over an earlier run's measure rather than
+	// measuring (--generalisation-days): it is reported, never stored as
+	// this run's.
+	GeneralisationTakenOver *takenOverGeneralisation `json:"generalisation_taken_over,omitempty"`
+	WallSeconds             float64                  `json:"wall_seconds"`
+	Warnings                []string                 `json:"warnings"`
 }
 
 // lineageCounts summarise how the roles of a run relate to those of the
@@ -110,6 +115,8 @@ func (o *miningOutput) print(e *env, rest string) {
 	fmt.Fprintf(tw, "roles per identity\tmean %.2f, max %d; %d identities with access but no role\n", x.RolesPerUserMean, x.RolesPerUserMax, x.UsersWithoutRole)
 	if g := x.Generalisation; g != nil {
 		fmt.Fprintf(tw, "generalisation\thidden 10%%: precision %.3f, recall %.3f\n", g.Precision, g.Recall)
+	} else if t := o.GeneralisationTakenOver; t != nil {
+		fmt.Fprintf(tw, "generalisation\thidden 10%%: precision %.3f, recall %.3f (%s)\n", t.Metrics.Precision, t.Metrics.Recall, t.describe("mine"))
 	}
 	tw.Flush()
 	c, vs := o.Changes, "no earlier mine run"

@@ -614,10 +614,11 @@ func (s *Summary) writeHTML(w io.Writer) error {
 	type replayView struct {
 		Rows           []replayRow
 		Approximations []string
+		From           string
 	}
 	var rv *replayView
 	if s.Replay != nil {
-		rv = &replayView{Approximations: s.Replay.Approximations}
+		rv = &replayView{Approximations: s.Replay.Approximations, From: s.Replay.From}
 		pct := func(x float64, n int) string {
 			if n == 0 {
 				return "-"

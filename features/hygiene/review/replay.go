@@ -102,6 +102,9 @@ type Replay struct {
 	// Approximations says what the replay could not reconstruct.
 	Approximations []string `json:"approximations"`
 	Skipped        int      `json:"skipped_decisions"` // without keep/revoke or a time
+	// From is empty for a replay measured with the campaign; otherwise it
+	// says which earlier run measured the replay this campaign shows.
+	From string `json:"from,omitempty"`
 }
 
 // ReplayApproximations are the limits of a replay, in words.
