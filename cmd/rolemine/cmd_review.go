@@ -114,7 +114,7 @@ func runReview(ctx context.Context, e *env, o reviewOptions, args []string) erro
 	params["as_of"] = formatAsOf(d.AsOf) // the reference time the packets used
 	var replay *review.Replay
 	if o.Replay {
-		if replay, err = earlierReplay(ctx, store, e.batch.AsOf, params, maxAge); err != nil {
+		if replay, err = earlierReplay(ctx, store, e.batch.AsOf, d, params, maxAge); err != nil {
 			return err
 		}
 	}
@@ -176,12 +176,16 @@ func runReview(ctx context.Context, e *env, o reviewOptions, args []string) erro
 var replayOptions = []string{"by", "include_birthright", "unused_days", "routine_confidence", "outlier_share", "peer_attribute"}
 
 // earlierReplay returns the replay the latest review run with the same
-// replayOptions measured less than maxAge ago, marked with where it comes
-// from, or nil.
-func earlierReplay(ctx context.Context, store *datasets.Store, now time.Time, params map[string]any, maxAge time.Duration) (*review.Replay, error) {
+// replayOptions measured less than maxAge ago, when it replayed the past
+// campaigns d holds (see review.Replay.Replays), marked with where it
+// comes from; or nil.
+func earlierReplay(ctx context.Context, store *datasets.Store, now time.Time, d *hygiene.Data, params map[string]any, maxAge time.Duration) (*review.Replay, error) {
 	var r review.Replay
 	m, ok, err := findEarlierMeasure(ctx, store, now, "review", "$.replay", params, replayOptions, maxAge,
-		func(raw []byte) bool { return json.Unmarshal(raw, &r) == nil && r.Campaigns != nil })
+		func(raw []byte) bool {
+			r = review.Replay{}
+			return json.Unmarshal(raw, &r) == nil && r.Campaigns != nil && r.Replays(d)
+		})
 	if err != nil || !ok {
 		return nil, err
 	}

@@ -59,8 +59,8 @@ by hand, from the newest timestamp in the data unless their section sets as-of);
 review then reads the snapshot hygiene loaded, and its findings, instead of
 loading it again. Mine's generalisation and review's replay measure the methods,
 not the night's data: each is measured again once the last measure is
---refit-days old (or the stage's parameters changed), and shown, with the run
-that measured it, in between.
+--refit-days old or the stage's parameters changed (the replay also when the
+past campaigns did), and shown, with the run that measured it, in between.
 
 A batch is identified by its inputs, its configuration and --as-of when given:
 rerunning the same night's batch does nothing once it is complete, and after a failure, a crash or

@@ -16,8 +16,8 @@ import (
 // suggestions against past certification decisions). Each costs about as
 // much as the command's own work. With --generalisation-days and
 // --replay-days a run takes over the latest measure of an earlier run with
-// the same parameters, when it is younger than that, instead of measuring
-// again; rolemine run sets both to its --refit-days, so that the methods
+// the same parameters (a replay: of the same past campaigns), when it is
+// younger than that, instead of measuring again; rolemine run sets both to its --refit-days, so that the methods
 // are measured again as often as the policy is refitted. A measure taken
 // over is reported as such, with the run that measured it, and is never
 // stored as the new run's: its age keeps counting from the measurement.

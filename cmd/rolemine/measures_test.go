@@ -13,11 +13,13 @@ import (
 	"rolemine/datasets/synth"
 )
 
-// TestNightlyMeasuresTakenOver runs three nights: the second, a day after
-// the first on changed data, takes over the first night's generalisation
-// and replay, says so and stores neither as its own; the third, eight days
-// after the first (--refit-days 7), measures both again. A mine run by hand
-// takes the measure over only when its mining parameters are the same.
+// TestNightlyMeasuresTakenOver runs four nights: the second, a day after
+// the first on changed assignments, takes over the first night's
+// generalisation and replay, says so and stores neither as its own; the
+// third, with a campaign more, replays again; the fourth, ten days after
+// the first and eight after the third (--refit-days 7), measures both
+// again. A mine run by hand takes the measure over only when its mining
+// parameters are the same.
 func TestNightlyMeasuresTakenOver(t *testing.T) {
 	_, input := nightlyOrg(t, 1000)
 	work := t.TempDir()
@@ -73,16 +75,32 @@ func TestNightlyMeasuresTakenOver(t *testing.T) {
 		}
 	}
 
-	night("2026-07-08")
+	// A campaign more: the replay is measured again, the generalisation
+	// still taken over.
+	addCampaign(t, filepath.Join(input, synth.CertificationsFile), "2026-Q2", "2026-06-30 12:00:00")
+	night("2026-07-02")
 	metrics.TakenOver, metrics.Metrics.Generalisation = nil, nil
-	readJSON(t, batchFile(t, out, "2026-07-08", "roles", "metrics.json"), &metrics)
-	if metrics.TakenOver != nil || metrics.Metrics.Generalisation == nil {
-		t.Errorf("night 3 (8 days on) took over the generalisation %+v, want it measured", metrics.TakenOver)
+	readJSON(t, batchFile(t, out, "2026-07-02", "roles", "metrics.json"), &metrics)
+	if metrics.TakenOver == nil {
+		t.Errorf("night 3 measured the generalisation again, want it taken over")
 	}
 	summary.Replay = nil
-	readJSON(t, batchFile(t, out, "2026-07-08", "review", "summary.json"), &summary)
+	readJSON(t, batchFile(t, out, "2026-07-02", "review", "summary.json"), &summary)
 	if summary.Replay == nil || summary.Replay.From != "" {
-		t.Errorf("night 3's replay %+v, want it measured", summary.Replay)
+		t.Errorf("night 3's replay %+v, want it measured again, on the new campaign", summary.Replay)
+	}
+
+	// Eight days on, with nothing changed, both are measured again.
+	night("2026-07-10")
+	metrics.TakenOver, metrics.Metrics.Generalisation = nil, nil
+	readJSON(t, batchFile(t, out, "2026-07-10", "roles", "metrics.json"), &metrics)
+	if metrics.TakenOver != nil || metrics.Metrics.Generalisation == nil {
+		t.Errorf("night 4 (10 days on) took over the generalisation %+v, want it measured", metrics.TakenOver)
+	}
+	summary.Replay = nil
+	readJSON(t, batchFile(t, out, "2026-07-10", "review", "summary.json"), &summary)
+	if summary.Replay == nil || summary.Replay.From != "" {
+		t.Errorf("night 4's replay %+v, want it measured", summary.Replay)
 	}
 
 	// By hand, on the wall clock, the batches' measures are months old
@@ -113,6 +131,21 @@ func dropAssignment(t *testing.T, path string) {
 	header, rest, _ := bytes.Cut(data, []byte("\n"))
 	_, rest, _ = bytes.Cut(rest, []byte("\n"))
 	if err := os.WriteFile(path, append(append(header, '\n'), rest...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// addCampaign appends to a certifications file a keep decision of campaign
+// at time at, on the access and by the reviewer of its first row.
+func addCampaign(t *testing.T, path, campaign, at string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := strings.Split(strings.SplitN(string(data), "\n", 3)[1], ",")
+	row := strings.Join([]string{first[0], first[1], campaign, at, "keep", first[5]}, ",") + "\n"
+	if err := os.WriteFile(path, append(data, row...), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -120,33 +120,8 @@ var ReplayApproximations = []string{
 // compares them with the recorded decisions, per risk tier.
 func RunReplay(d *hygiene.Data, opts Options) *Replay {
 	checkOptions(opts)
-	type campaign struct {
-		name  string
-		start int64
-		certs []int32
-	}
-	byName := map[string]*campaign{}
-	rep := &Replay{Approximations: ReplayApproximations}
-	for k := range d.Certifications {
-		c := &d.Certifications[k]
-		if decision := d.Word(c.Decision); c.At == 0 || decision != "keep" && decision != "revoke" {
-			rep.Skipped++
-			continue
-		}
-		name := d.Word(c.Campaign)
-		cp := byName[name]
-		if cp == nil {
-			cp = &campaign{name: name, start: c.At}
-			byName[name] = cp
-		}
-		cp.start = min(cp.start, c.At)
-		cp.certs = append(cp.certs, int32(k))
-	}
-	var campaigns []*campaign
-	for _, c := range byName {
-		campaigns = append(campaigns, c)
-	}
-	slices.SortFunc(campaigns, func(x, y *campaign) int { return cmp.Or(cmp.Compare(x.start, y.start), cmp.Compare(x.name, y.name)) })
+	campaigns, skipped := pastCampaigns(d)
+	rep := &Replay{Approximations: ReplayApproximations, Skipped: skipped}
 	overall := map[string]*Score{}
 	idx := newHistoryIndex(d)
 	groups := hygiene.NewPeerGroups(d, opts.Outliers) // the identities are the same at every campaign
@@ -195,6 +170,57 @@ func sortedTiers(m map[string]*Score) []Score {
 		return cmp.Or(cmp.Compare(slices.Index(order, x.Tier), slices.Index(order, y.Tier)), cmp.Compare(x.Tier, y.Tier))
 	})
 	return out
+}
+
+// pastCampaign is a past campaign's decisions that a replay scores.
+type pastCampaign struct {
+	name  string
+	start int64   // its first decision
+	certs []int32 // its keep and revoke decisions, by index in d.Certifications
+}
+
+// pastCampaigns groups the keep and revoke decisions of d.Certifications
+// by campaign, in the order the campaigns started, and counts the others
+// (no time, or another decision), which a replay skips.
+func pastCampaigns(d *hygiene.Data) (campaigns []*pastCampaign, skipped int) {
+	byName := map[string]*pastCampaign{}
+	for k := range d.Certifications {
+		c := &d.Certifications[k]
+		if decision := d.Word(c.Decision); c.At == 0 || decision != "keep" && decision != "revoke" {
+			skipped++
+			continue
+		}
+		name := d.Word(c.Campaign)
+		cp := byName[name]
+		if cp == nil {
+			cp = &pastCampaign{name: name, start: c.At}
+			byName[name] = cp
+			campaigns = append(campaigns, cp)
+		}
+		cp.start = min(cp.start, c.At)
+		cp.certs = append(cp.certs, int32(k))
+	}
+	slices.SortFunc(campaigns, func(x, y *pastCampaign) int {
+		return cmp.Or(cmp.Compare(x.start, y.start), cmp.Compare(x.name, y.name))
+	})
+	return campaigns, skipped
+}
+
+// Replays says whether r scored exactly the past campaigns d holds: the
+// same campaigns, started at the same times, with as many decisions each,
+// and as many skipped. A replay taken over from an earlier run is
+// measured again when a campaign was added or its decisions changed.
+func (r *Replay) Replays(d *hygiene.Data) bool {
+	campaigns, skipped := pastCampaigns(d)
+	if skipped != r.Skipped || len(campaigns) != len(r.Campaigns) {
+		return false
+	}
+	for k, cp := range campaigns {
+		if c := r.Campaigns[k]; c.Campaign != cp.name || c.Start != cp.start || c.Overall.Items != len(cp.certs) {
+			return false
+		}
+	}
+	return true
 }
 
 // access rebuilds the access held at past times. Its buffers, sized once

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"os"
@@ -99,7 +100,10 @@ func TestSuggest(t *testing.T) {
 // has left and managed U2; U3 has no manager; S1 is a service identity
 // owned by U1; O1 owns the entitlements. Ten clerks C0…C9 under M1 hold
 // read; U1 also holds the high-risk post, U2 the rare export.
-func org() *hygiene.Data {
+func org() *hygiene.Data { return orgWith(nil) }
+
+// orgWith is org with more added by more, when not nil, before Prepare.
+func orgWith(more func(*hygiene.Data)) *hygiene.Data {
 	d := hygiene.NewData()
 	d.AsOf = day0("2025-01-01")
 	human := func(id, name, mgr string) hygiene.Identity {
@@ -132,6 +136,9 @@ func org() *hygiene.Data {
 	d.AddCertification("C1", "read", "2024-Q3", day0("2024-09-01"), "keep", "M1")
 	d.AddAccount(hygiene.Account{ID: "u1-erp", IdentityID: "U1", Application: "erp", Username: "ursula"})
 	d.AddAccount(hygiene.Account{ID: "u2-crm", IdentityID: "U2", Application: "crm", Username: "udo"})
+	if more != nil {
+		more(d)
+	}
 	d.Prepare()
 	return d
 }
@@ -251,6 +258,39 @@ func TestReplay(t *testing.T) {
 	want := Score{Tier: "all", Items: 1, Keep: 1, KeepMatched: 1, Routine: 0}
 	if diff := cmp.Diff(want, r.Overall); diff != "" {
 		t.Errorf("overall (-want +got):\n%s", diff)
+	}
+}
+
+// TestReplayReplays checks that a replay, also as stored in JSON, is
+// known to replay the history it was measured on, and not one with a
+// campaign or a decision more, or a decision it would skip.
+func TestReplayReplays(t *testing.T) {
+	r := RunReplay(org(), orgOptions())
+	data, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored Replay
+	if err := json.Unmarshal(data, &stored); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		more func(*hygiene.Data)
+		want bool
+	}{
+		{"the same history", nil, true},
+		{"a new campaign", func(d *hygiene.Data) { d.AddCertification("C2", "read", "2024-Q4", day0("2024-12-01"), "keep", "M1") }, false},
+		{"a decision more", func(d *hygiene.Data) { d.AddCertification("C2", "read", "2024-Q3", day0("2024-09-02"), "revoke", "M1") }, false},
+		{"a pending item", func(d *hygiene.Data) { d.AddCertification("C2", "read", "2024-Q3", 0, "", "M1") }, false},
+	} {
+		d := orgWith(c.more)
+		if got := r.Replays(d); got != c.want {
+			t.Errorf("%s: Replays = %v, want %v", c.name, got, c.want)
+		}
+		if got := stored.Replays(d); got != c.want {
+			t.Errorf("%s, from JSON: Replays = %v, want %v", c.name, got, c.want)
+		}
 	}
 }
 
