@@ -90,7 +90,7 @@ func runMine(ctx context.Context, e *env, o mineOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	maxAge, err := measureDays("mine", "--generalisation-days", o.GeneralisationDays)
+	maxAge, err := measureAge("mine", "--generalisation-days", o.GeneralisationDays)
 	if err != nil {
 		return err
 	}
@@ -189,7 +189,7 @@ type takenOverGeneralisation struct {
 func earlierGeneralisation(ctx context.Context, store *datasets.Store, now time.Time, params map[string]any, maxAge time.Duration) (*takenOverGeneralisation, error) {
 	var g mining.GeneralisationMetrics
 	m, ok, err := findEarlierMeasure(ctx, store, now, "mine", "$.generalisation", params, slices.Collect(maps.Keys(params)), maxAge,
-		func(raw []byte) bool { return json.Unmarshal(raw, &g) == nil })
+		func(raw []byte) bool { g = mining.GeneralisationMetrics{}; return json.Unmarshal(raw, &g) == nil })
 	if err != nil || !ok {
 		return nil, err
 	}

@@ -97,7 +97,7 @@ func runReview(ctx context.Context, e *env, o reviewOptions, args []string) erro
 	if err != nil {
 		return err
 	}
-	maxAge, err := measureDays("review", "--replay-days", o.ReplayDays)
+	maxAge, err := measureAge("review", "--replay-days", o.ReplayDays)
 	if err != nil {
 		return err
 	}

@@ -433,7 +433,7 @@ func (b *batch) runStage(ctx context.Context, e *env, name string) (string, erro
 	case "ingest":
 		return b.ingest(ctx, e)
 	case "mine":
-		return "ok", invoke(ctx, e, "mine", b.measureDays("generalisation"), b.cfg.args("mine"), db, out("roles"))
+		return "ok", invoke(ctx, e, "mine", b.measureAgeFlag("generalisation"), b.cfg.args("mine"), db, out("roles"))
 	case "evaluate":
 		due, why, err := b.policyDue(ctx)
 		if err != nil || !due {
@@ -450,7 +450,7 @@ func (b *batch) runStage(ctx context.Context, e *env, name string) (string, erro
 	case "hygiene":
 		return "ok", invoke(ctx, e, name, b.cfg.args(name), db, out(name))
 	case "review":
-		return "ok", invoke(ctx, e, name, b.measureDays("replay"), b.cfg.args(name), db, out(name))
+		return "ok", invoke(ctx, e, name, b.measureAgeFlag("replay"), b.cfg.args(name), db, out(name))
 	case "report":
 		if err := os.MkdirAll(b.dir, 0o755); err != nil {
 			return "", err
@@ -460,11 +460,11 @@ func (b *batch) runStage(ctx context.Context, e *env, name string) (string, erro
 	panic("rolemine: unknown stage " + name)
 }
 
-// measureDays is the flag that lets a stage take over its method measure
-// (see earlierMeasure) when it is younger than the policy may be: measure
-// names it, generalisation or replay. It comes before the stage's section
-// of the configuration, which may set another.
-func (b *batch) measureDays(measure string) []string {
+// measureAgeFlag is the flag that lets a stage take over its method
+// measure (see earlierMeasure) while it is younger than the policy may be:
+// measure names it, generalisation or replay. It comes before the stage's
+// section of the configuration, which may set another age.
+func (b *batch) measureAgeFlag(measure string) []string {
 	return []string{fmt.Sprintf("--%s-days=%d", measure, b.opts.RefitDays)}
 }
 

@@ -17,16 +17,16 @@ import (
 // much as the command's own work. With --generalisation-days and
 // --replay-days a run takes over the latest measure of an earlier run with
 // the same parameters (a replay: of the same past campaigns), when it is
-// younger than that, instead of measuring again; rolemine run sets both to its --refit-days, so that the methods
-// are measured again as often as the policy is refitted. A measure taken
-// over is reported as such, with the run that measured it, and is never
-// stored as the new run's: its age keeps counting from the measurement.
+// younger than that, instead of measuring again; rolemine run sets both to
+// its --refit-days, so that the methods are measured again as often as the
+// policy is refitted. A measure taken over is reported as such, with the
+// run that measured it, and is never stored as the new run's: its age
+// keeps counting from the measurement.
 
 // earlierMeasure is a measure taken by an earlier run.
 type earlierMeasure struct {
 	Run        int64     `json:"run"`
 	MeasuredAt time.Time `json:"measured_at"`
-	raw        []byte    // the measure's JSON, as the run's summary holds it
 }
 
 // describe says where the measure comes from, for the user.
@@ -61,17 +61,17 @@ func findEarlierMeasure(ctx context.Context, store *datasets.Store, now time.Tim
 	defer rows.Close()
 	for rows.Next() {
 		var run int64
-		var started time.Time
+		var measured time.Time
 		var stored sql.NullString
 		var raw string
-		if err := rows.Scan(&run, &started, &stored, &raw); err != nil {
+		if err := rows.Scan(&run, &measured, &stored, &raw); err != nil {
 			return nil, false, fmt.Errorf("earlier %s runs: %w", command, err)
 		}
 		var before map[string]any
 		if json.Unmarshal([]byte(stored.String), &before) != nil || !sameValues(before, params, keys) || !accept([]byte(raw)) {
 			continue
 		}
-		return &earlierMeasure{Run: run, MeasuredAt: started, raw: []byte(raw)}, true, nil
+		return &earlierMeasure{Run: run, MeasuredAt: measured}, true, nil
 	}
 	return nil, false, rows.Err()
 }
@@ -90,8 +90,9 @@ func sameValues(before, params map[string]any, keys []string) bool {
 	return true
 }
 
-// measureDays checks a --*-days flag of command: not negative.
-func measureDays(command, flag string, days int) (time.Duration, error) {
+// measureAge is the age a --*-days flag of command allows a measure taken
+// over; days must not be negative.
+func measureAge(command, flag string, days int) (time.Duration, error) {
 	if days < 0 {
 		return 0, usagef("%s: %s must not be negative", command, flag)
 	}
