@@ -2,7 +2,9 @@ package mining
 
 import (
 	"math/bits"
+	"runtime"
 	"slices"
+	"sync"
 )
 
 // partFit is a partial role: its entitlements, who gets it and what it
@@ -174,19 +176,63 @@ func forBits(set []uint64, f func(k int)) {
 
 // partGroups groups the identities holding at least half of b (and at
 // least MinEntitlements of it) with some of it uncovered, by what they
-// lack of b and what of b is uncovered.
+// lack of b and what of b is uncovered. Groups are in the order of their
+// least identity, and each group's identities ascending. Large scans are
+// split into consecutive ranges of identities grouped on GOMAXPROCS
+// goroutines and merged in range order, which gives the same groups in
+// the same order as one scan.
 func (s *coverState) partGroups(b []int32) []partGroup {
 	n := len(b)
 	need := max(s.opts.MinEntitlements, (n+1)/2)
 	if need > n {
 		return nil
 	}
+	users := s.candidates(b, need)
+	parts := scanParts(len(users))
+	if len(parts) == 1 {
+		return s.groupRange(b, need, users).groups
+	}
+	ranges := make([]groupedRange, len(parts))
+	var wg sync.WaitGroup
+	for k, p := range parts {
+		wg.Go(func() { ranges[k] = s.groupRange(b, need, users[p[0]:p[1]]) })
+	}
+	wg.Wait()
+	return mergeGroups(ranges)
+}
+
+// minScanPart is the least number of identities a goroutine of a split
+// scan takes: below it, a scan runs on the calling goroutine.
+var minScanPart = 256
+
+// scanParts splits n identities into at most GOMAXPROCS consecutive
+// ranges [lo, hi) of at least minScanPart each (one range when n is
+// smaller).
+func scanParts(n int) [][2]int {
+	k := max(1, min(runtime.GOMAXPROCS(0), n/minScanPart))
+	parts := make([][2]int, k)
+	for p := range parts {
+		parts[p] = [2]int{p * n / k, (p + 1) * n / k}
+	}
+	return parts
+}
+
+// groupedRange is the partGroups of a range of identities, with each
+// group's key.
+type groupedRange struct {
+	groups []partGroup
+	keys   []string
+}
+
+// groupRange groups the identities users, ascending, as partGroups does.
+func (s *coverState) groupRange(b []int32, need int, users []int32) groupedRange {
+	n := len(b)
 	words := (n + 63) / 64
 	index := make(map[string]int)
-	var groups []partGroup
+	var out groupedRange
 	key := make([]byte, 0, 16*words)
 	held, unc := make([]uint64, words), make([]uint64, words)
-	for _, i := range s.candidates(b, need) {
+	for _, i := range users {
 		clear(held)
 		clear(unc)
 		nu := 0
@@ -207,17 +253,36 @@ func (s *coverState) partGroups(b []int32) []partGroup {
 		}
 		g, ok := index[string(key)]
 		if !ok {
-			g = len(groups)
+			g = len(out.groups)
 			index[string(key)] = g
+			out.keys = append(out.keys, string(key))
 			miss := make([]uint64, words)
 			for k := range n {
 				if held[k>>6]>>(k&63)&1 == 0 {
 					miss[k>>6] |= 1 << (k & 63)
 				}
 			}
-			groups = append(groups, partGroup{miss: miss, unc: slices.Clone(unc), missOut: n - nh, uncIn: nu})
+			out.groups = append(out.groups, partGroup{miss: miss, unc: slices.Clone(unc), missOut: n - nh, uncIn: nu})
 		}
-		groups[g].users = append(groups[g].users, i)
+		out.groups[g].users = append(out.groups[g].users, i)
+	}
+	return out
+}
+
+// mergeGroups merges the groups of consecutive ranges of identities, in
+// range order.
+func mergeGroups(ranges []groupedRange) []partGroup {
+	index := make(map[string]int)
+	var groups []partGroup
+	for _, r := range ranges {
+		for k, g := range r.groups {
+			if at, ok := index[r.keys[k]]; ok {
+				groups[at].users = append(groups[at].users, g.users...)
+				continue
+			}
+			index[r.keys[k]] = len(groups)
+			groups = append(groups, g)
+		}
 	}
 	return groups
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -418,4 +419,67 @@ func TestParseMethod(t *testing.T) {
 	if _, err := ParseMethod("kmeans"); err == nil {
 		t.Error("ParseMethod(kmeans) succeeded")
 	}
+}
+
+// TestApproxSplitScans checks that splitting the scans of the cover and
+// the rule searches over goroutines changes nothing: on the synthetic
+// enterprise, the roles and their explanations are those of one
+// goroutine, whatever the number of goroutines and however small the
+// parts of a scan.
+func TestApproxSplitScans(t *testing.T) {
+	org := testSynth(t)
+	mine := func(procs, part int) (*Result, []Explanation) {
+		t.Helper()
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		defer func(old int) { minScanPart = old }(minScanPart)
+		minScanPart = part
+		r, err := Approx(context.Background(), org.m, DefaultApproxOptions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, Explain(r, org.attrs, org.risk, DefaultExplainOptions)
+	}
+	one, oneEx := mine(1, 1<<30)
+	for _, c := range []struct{ procs, part int }{{2, 1}, {3, 7}, {4, 100}} {
+		r, ex := mine(c.procs, c.part)
+		if diff := cmp.Diff(one, r, cmpopts.IgnoreFields(Result{}, "Matrix")); diff != "" {
+			t.Fatalf("%d goroutines, parts of %d: roles differ from one goroutine's (-one +split):\n%s", c.procs, c.part, diff)
+		}
+		if diff := cmp.Diff(oneEx, ex); diff != "" {
+			t.Fatalf("%d goroutines: explanations differ from one goroutine's (-one +split):\n%s", c.procs, diff)
+		}
+	}
+}
+
+// TestScanParts checks that the parts of a scan are consecutive, cover it,
+// number at most GOMAXPROCS and, when there are several, hold at least
+// minScanPart identities each.
+func TestScanParts(t *testing.T) {
+	for _, c := range []struct{ procs, part, n, want int }{
+		{1, 10, 100, 1}, {4, 10, 100, 4}, {4, 30, 100, 3}, {4, 200, 100, 1}, {2, 1, 0, 1}, {3, 1, 2, 2},
+	} {
+		parts := scanPartsOf(c.procs, c.part, c.n)
+		if len(parts) != c.want {
+			t.Errorf("%d identities, %d goroutines, parts of %d: %d parts %v, want %d", c.n, c.procs, c.part, len(parts), parts, c.want)
+		}
+		lo := 0
+		for _, p := range parts {
+			if p[0] != lo || p[1] < p[0] || len(parts) > 1 && p[1]-p[0] < c.part {
+				t.Errorf("%d identities, %d goroutines, parts of %d: parts %v", c.n, c.procs, c.part, parts)
+			}
+			lo = p[1]
+		}
+		if lo != c.n {
+			t.Errorf("%d identities: parts %v end at %d", c.n, parts, lo)
+		}
+	}
+}
+
+// scanPartsOf is scanParts of n identities with procs goroutines and
+// parts of at least part.
+func scanPartsOf(procs, part, n int) [][2]int {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+	defer func(old int) { minScanPart = old }(minScanPart)
+	minScanPart = part
+	return scanParts(n)
 }

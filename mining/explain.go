@@ -3,8 +3,11 @@ package mining
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"rolemine/features"
 )
@@ -156,8 +159,9 @@ type Explanation struct {
 
 // Explain describes every role of r, in order: a rule of up to MaxTerms
 // attribute=value terms chosen greedily by F1 against the role's holders
-// (each step adds the term that raises F1 the most; the search stops when
-// none raises it by MinGain), its precision and recall, the identities it
+// (each step adds the term that raises F1 the most, the first by attribute
+// name and value among equals; the search stops when none raises it by
+// MinGain), its precision and recall, the identities it
 // selects that lack the role (none are listed for the empty rule), the
 // role's risk mix, a name made of the rule's values ("Finance / AP Clerk";
 // a partial role takes its base role's name and " (part k)") and a kind:
@@ -183,9 +187,8 @@ func Explain(r *Result, attrs *features.Attributes, risk []EntitlementRisk, opts
 	}
 	holders := roleHolders(r)
 	out := make([]Explanation, len(r.Roles))
-	used := map[string]int{}
-	parts := make([]int, len(r.Roles)) // base role → partial roles named so far
-	for k, role := range r.Roles {
+	eachRole(len(r.Roles), rs, func(rs *ruleSearch, k int) {
+		role := r.Roles[k]
 		e := Explanation{
 			Role:         k,
 			Parent:       role.Parent,
@@ -196,13 +199,39 @@ func Explain(r *Result, attrs *features.Attributes, risk []EntitlementRisk, opts
 		}
 		rs.explain(holders[k], &e)
 		e.Kind = rs.roleKind(holders[k], role, &e)
+		out[k] = e
+	})
+	used := map[string]int{}
+	parts := make([]int, len(r.Roles)) // base role → partial roles named so far
+	for k, role := range r.Roles {
 		if role.Parent > 0 {
 			parts[role.Parent-1]++
 		}
-		e.Name = uniqueName(used, roleName(out, k, role, e, parts))
-		out[k] = e
+		out[k].Name = uniqueName(used, roleName(out, k, role, out[k], parts))
 	}
 	return out
+}
+
+// eachRole calls explain(w, k) for every role k in [0, n) on GOMAXPROCS
+// goroutines, each with its own search w made from rs (see
+// ruleSearch.fork), taking the roles in order, one at a time: their costs
+// differ by orders of magnitude. The rule of a role depends only on the
+// data, so the explanations do not depend on which goroutine made them.
+func eachRole(n int, rs *ruleSearch, explain func(w *ruleSearch, k int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range min(runtime.GOMAXPROCS(0), n) {
+		search := rs
+		if w > 0 {
+			search = rs.fork()
+		}
+		wg.Go(func() {
+			for k := int(next.Add(1)) - 1; k < n; k = int(next.Add(1)) - 1 {
+				explain(search, k)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // roleHolders returns, for each role, its members and, for a base role,

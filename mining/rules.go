@@ -69,6 +69,23 @@ func newRuleSearch(rows int, attrs *features.Attributes, opts ExplainOptions) *r
 	return rs
 }
 
+// fork returns a search over the same rows and index as rs with its own
+// scratch and cache, for use on another goroutine beside rs.
+func (rs *ruleSearch) fork() *ruleSearch {
+	w := &ruleSearch{rows: rs.rows, attrs: rs.attrs, opts: rs.opts, use: rs.use, ptr: rs.ptr, by: rs.by,
+		kindAttr: rs.kindAttr, human: rs.human, cache: map[[2]int32][][]int32{}, mark: make([]int32, rs.rows)}
+	if rs.attrs == nil {
+		return w
+	}
+	n := rs.attrs.Len()
+	w.holdCnt, w.selCnt, w.selSet, w.inRule = make([][]int32, n), make([][]int32, n), make([][]int32, n), make([]bool, n)
+	for _, k := range rs.use {
+		w.holdCnt[k] = make([]int32, rs.attrs.Values(k))
+		w.selCnt[k] = make([]int32, rs.attrs.Values(k))
+	}
+	return w
+}
+
 // indexByCode returns the rows grouped by code (Missing left out): the
 // rows of code c are by[ptr[c]:ptr[c+1]], ascending.
 func indexByCode(codes []int32, values int) (ptr []int, by []int32) {
@@ -155,7 +172,7 @@ func (rs *ruleSearch) filter(sel []int32, k int, c int32) []int32 {
 }
 
 // bestTerm returns the term (attribute k, code c) whose addition to the
-// rule gives the highest F1, with the holders and rows the extended rule
+// rule gives the highest F1 (of equals, the first by termBefore), with the holders and rows the extended rule
 // selects; k is -1 when no term selects any holder.
 func (rs *ruleSearch) bestTerm(holders, sel []int32, terms [][2]int32) (k int, c int32, tp, n int) {
 	counts := rs.selectedCounts(sel, terms)
@@ -170,12 +187,23 @@ func (rs *ruleSearch) bestTerm(holders, sel []int32, terms [][2]int32) (k int, c
 				continue
 			}
 			sn := int(counts(a, int32(code)))
-			if f := f1(int(h), sn, len(holders)); f > bestF {
+			if f := f1(int(h), sn, len(holders)); f > bestF || f == bestF && rs.termBefore(a, int32(code), k, c) {
 				k, c, tp, n, bestF = a, int32(code), int(h), sn, f
 			}
 		}
 	}
 	return k, c, tp, n
+}
+
+// termBefore reports whether term (a, ca) goes before term (b, cb) among
+// terms of equal F1: the attribute first by name, then the value first in
+// string order. The rules then do not depend on the order in which the
+// attributes and their values were read (which numbers them).
+func (rs *ruleSearch) termBefore(a int, ca int32, b int, cb int32) bool {
+	if a != b {
+		return rs.attrs.Names()[a] < rs.attrs.Names()[b]
+	}
+	return rs.attrs.Value(a, ca) < rs.attrs.Value(b, cb)
 }
 
 // countHolders fills holdCnt with the value counts among the holders the
