@@ -160,7 +160,7 @@ func (c *checker) dormantAccounts() {
 	case !c.needAsOf(CheckDormantAccount):
 		return
 	}
-	limit, start := c.opts.DormantDays, len(c.out)
+	limit, start := c.opts.DormantDays, c.out.len()
 	for k := range d.Accounts {
 		a := &d.Accounts[k]
 		if a.Identity < 0 || c.left(a.Identity) {
@@ -237,8 +237,7 @@ func (c *checker) unusedAccess() {
 			"no usage recorded for %d of %d applications, not assessed: %s", len(none), len(apps)-count(usage, usageNotHeld), listSome(none, 10))
 	}
 	unused, covered := c.unusedAssignments(usage)
-	start := len(c.out)
-	c.out = slices.Grow(c.out, len(unused))
+	start := c.out.len()
 	for _, k := range unused {
 		c.add(c.unusedFinding(&d.Assignments[k]))
 	}
@@ -445,7 +444,7 @@ func (c *checker) privilegedOutsideRole() {
 
 // outlierAccess reports access few of the identity's peers hold.
 func (c *checker) outlierAccess() {
-	d, start := c.d, len(c.out)
+	d, start := c.d, c.out.len()
 	if !c.anyIdentity(func(id *Identity) bool {
 		return id.Title != "" || id.Department != "" || id.Manager != "" || id.Location != ""
 	}) {

@@ -11,7 +11,7 @@ import (
 type checker struct {
 	d    *Data
 	opts Options
-	out  []Finding
+	out  findingList
 	st   *CheckStats
 	// dormantApp marks (identity, application) pairs whose account is
 	// dormant, so unused-access does not repeat the dormant-account finding.
@@ -38,7 +38,7 @@ func (c *checker) add(f Finding) {
 	if f.Confidence == 0 {
 		f.Confidence = 1
 	}
-	c.out = append(c.out, f)
+	c.out.add(f)
 	if f.Severity == SeverityNotice {
 		c.st.Notices = append(c.st.Notices, f.Evidence)
 	} else if f.SubjectType != SubjectSummary {
@@ -48,20 +48,21 @@ func (c *checker) add(f Finding) {
 
 func (c *checker) notice(check, format string, args ...any) { c.add(notice(check, format, args...)) }
 
-// sortFrom puts the findings added since c.out[start], all of one check,
+// sortFrom puts the findings added since the start-th, all of one check,
 // in the order sortFindings gives them, so that its sort, with a costlier
 // comparison, finds them sorted. The comparison is compareFindings with
 // the severities ranked once and the fields compared only as far as
 // needed.
 func (c *checker) sortFrom(start int) {
-	fs := c.out[start:]
-	rank := make([]int8, len(fs))
-	order := make([]int32, len(fs))
-	for k := range fs {
-		rank[k], order[k] = int8(fs[k].Severity.Rank()), int32(k)
+	n := c.out.len() - start
+	at := func(k int32) *Finding { return c.out.at(start + int(k)) }
+	rank := make([]int8, n)
+	order := make([]int32, n)
+	for k := range int32(n) {
+		rank[k], order[k] = int8(at(k).Severity.Rank()), k
 	}
 	slices.SortFunc(order, func(x, y int32) int {
-		a, b := &fs[x], &fs[y]
+		a, b := at(x), at(y)
 		ra, rb := rank[x], rank[y]
 		switch {
 		case (ra == 0 || rb == 0) && ra != rb: // notices first
@@ -77,21 +78,57 @@ func (c *checker) sortFrom(start int) {
 		}
 		return strings.Compare(a.Evidence, b.Evidence)
 	})
-	permute(fs, order)
+	permute(at, order)
 }
 
-// permute moves fs[order[k]] to fs[k], in place; it reuses order.
-func permute(fs []Finding, order []int32) {
-	for k := range order {
+// permute moves the finding at(order[k]) to at(k), in place; it reuses
+// order.
+func permute(at func(int32) *Finding, order []int32) {
+	for k := range int32(len(order)) {
 		if order[k] < 0 {
 			continue
 		}
-		f, j := fs[k], int32(k)
-		for order[j] != int32(k) {
-			fs[j], order[j], j = fs[order[j]], -1, order[j]
+		f, j := *at(k), k
+		for order[j] != k {
+			*at(j), order[j], j = *at(order[j]), -1, order[j]
 		}
-		fs[j], order[j] = f, -1
+		*at(j), order[j] = f, -1
 	}
+}
+
+// findingList holds findings in chunks of findingChunk: adding millions
+// of findings to one slice would copy all those before at each growth of
+// its array. Every chunk but the last is full.
+type findingList struct{ chunks [][]Finding }
+
+const findingChunk = 1 << 14
+
+func (l *findingList) len() int {
+	if len(l.chunks) == 0 {
+		return 0
+	}
+	return (len(l.chunks)-1)*findingChunk + len(l.chunks[len(l.chunks)-1])
+}
+
+func (l *findingList) add(f Finding) {
+	if k := len(l.chunks) - 1; k < 0 || len(l.chunks[k]) == findingChunk {
+		l.chunks = append(l.chunks, make([]Finding, 0, findingChunk))
+	}
+	last := &l.chunks[len(l.chunks)-1]
+	*last = append(*last, f)
+}
+
+// at returns the k-th finding added.
+func (l *findingList) at(k int) *Finding { return &l.chunks[k/findingChunk][k%findingChunk] }
+
+// appendTo appends the findings to dst, in order, and empties l.
+func (l *findingList) appendTo(dst []Finding) []Finding {
+	for k, c := range l.chunks {
+		dst = append(dst, c...)
+		l.chunks[k] = nil
+	}
+	l.chunks = nil
+	return dst
 }
 
 // noticeStep adds a notice with its own next step.

@@ -13,7 +13,7 @@ import (
 func TestSortFrom(t *testing.T) {
 	sevs := []Severity{SeverityNotice, SeverityInfo, SeverityLow, SeverityMedium, SeverityHigh, SeverityCritical, "odd"}
 	r := rand.New(rand.NewPCG(3, 1))
-	for _, n := range []int{0, 1, 2, 13, 200, 5000} {
+	for _, n := range []int{0, 1, 2, 13, 200, 5000, 3*findingChunk + 5} {
 		var fs []Finding
 		for range n {
 			fs = append(fs, Finding{Check: CheckUnusedAccess, Severity: sevs[r.IntN(len(sevs))],
@@ -22,13 +22,17 @@ func TestSortFrom(t *testing.T) {
 		}
 		want := append([]Finding{}, fs...)
 		sortFindings(want)
-		c := &checker{out: []Finding{{Check: CheckDuplicateIdentity}}}
-		c.out = append(c.out, fs...)
+		c := &checker{}
+		c.out.add(Finding{Check: CheckDuplicateIdentity})
+		for _, f := range fs {
+			c.out.add(f)
+		}
 		c.sortFrom(1)
-		if diff := cmp.Diff(want, c.out[1:]); diff != "" {
+		got := c.out.appendTo(nil)
+		if diff := cmp.Diff(want, got[1:]); diff != "" {
 			t.Errorf("%d findings: sortFrom (-sortFindings +got):\n%s", n, diff)
 		}
-		if c.out[0].Check != CheckDuplicateIdentity {
+		if got[0].Check != CheckDuplicateIdentity {
 			t.Errorf("%d findings: sortFrom moved a finding before start", n)
 		}
 	}

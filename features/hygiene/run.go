@@ -95,7 +95,7 @@ func Run(d *Data, opts Options) *Report {
 	}
 	// The duplicate findings, a few, go first in place: the others are
 	// millions at a million identities, and already in check order.
-	rep.Findings = slices.Insert(c.out, 0, dup.out...)
+	rep.Findings = c.out.appendTo(dup.out.appendTo(make([]Finding, 0, dup.out.len()+c.out.len())))
 	sortFindings(rep.Findings)
 	rep.Duplicates, rep.Peers = dup.pairs, c.peers
 	return rep
