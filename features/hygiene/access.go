@@ -4,32 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 )
-
-// accountsOf returns the indices of the accounts of identity i.
-func (c *checker) accountsOf(i int32) []int32 {
-	if c.acctPtr == nil {
-		n := len(c.d.Identities)
-		c.acctPtr = make([]int32, n+1)
-		for k := range c.d.Accounts {
-			if a := c.d.Accounts[k].Identity; a >= 0 {
-				c.acctPtr[a+1]++
-			}
-		}
-		for k := 0; k < n; k++ {
-			c.acctPtr[k+1] += c.acctPtr[k]
-		}
-		c.acctIdx = make([]int32, c.acctPtr[n])
-		next := slices.Clone(c.acctPtr[:n])
-		for k := range c.d.Accounts {
-			if a := c.d.Accounts[k].Identity; a >= 0 {
-				c.acctIdx[next[a]] = int32(k)
-				next[a]++
-			}
-		}
-	}
-	return c.acctIdx[c.acctPtr[i]:c.acctPtr[i+1]]
-}
 
 // getPeers computes peer coverage once, or takes it from the computation
 // started ahead.
@@ -99,7 +75,7 @@ func (c *checker) terminatedAccess() {
 		}
 		leavers++
 		lo, hi := d.Held(i)
-		accts := c.accountsOf(i)
+		accts := d.AccountsOf(i)
 		if hi == lo && len(accts) == 0 {
 			continue
 		}
@@ -451,31 +427,37 @@ func (c *checker) outlierAccess() {
 		c.notice(CheckOutlierAccess, "identities have no department, title, manager or location: humans have no peer groups (non-humans are compared by co-holders)")
 	}
 	p := c.getPeers()
-	assessed := 0
-	for k := range d.Assignments {
-		if _, ok := p.Share(int32(k)); ok {
-			assessed++
+	var assessed atomic.Int64
+	// Outlier access is the last check, run when the others are done:
+	// its assignments are shared out.
+	c.addInParts(len(d.Assignments), func(lo, hi int, add func(Finding)) {
+		n := 0
+		for k := lo; k < hi; k++ {
+			if _, ok := p.Share(int32(k)); ok {
+				n++
+			}
+			score, ok := p.Outlier(int32(k))
+			if !ok {
+				continue
+			}
+			a := &d.Assignments[k]
+			e := &d.Entitlements[a.Entitlement]
+			f := c.accessFinding(CheckOutlierAccess, riskSeverity(e), a)
+			f.Confidence = score
+			f.Evidence = fmt.Sprintf("%s (%s, %s risk) via %s: %s", e.ID, e.Label(), orDash(e.Risk), sourceText(a.Source), p.Describe(int32(k)))
+			if r := p.Role(int32(k)); len(d.Roles) > 0 && r == "" {
+				f.Evidence += "; in none of the identity's mined roles"
+			}
+			f.NextStep = "ask the manager for the business reason; revoke if there is none"
+			add(f)
 		}
-		score, ok := p.Outlier(int32(k))
-		if !ok {
-			continue
-		}
-		a := &d.Assignments[k]
-		e := &d.Entitlements[a.Entitlement]
-		f := c.accessFinding(CheckOutlierAccess, riskSeverity(e), a)
-		f.Confidence = score
-		f.Evidence = fmt.Sprintf("%s (%s, %s risk) via %s: %s", e.ID, e.Label(), orDash(e.Risk), sourceText(a.Source), p.Describe(int32(k)))
-		if r := p.Role(int32(k)); len(d.Roles) > 0 && r == "" {
-			f.Evidence += "; in none of the identity's mined roles"
-		}
-		f.NextStep = "ask the manager for the business reason; revoke if there is none"
-		c.add(f)
-	}
-	if n := len(d.Assignments); n > 0 {
-		c.measure("assessed_share", float64(assessed)/float64(n))
-		if assessed < n {
+		assessed.Add(int64(n))
+	})
+	if n, done := len(d.Assignments), int(assessed.Load()); n > 0 {
+		c.measure("assessed_share", float64(done)/float64(n))
+		if done < n {
 			c.noticeStep(CheckOutlierAccess, "load department, title and manager_id for every identity, or lower the minimum group size",
-				"%d of %d assignments have no peer group of %d or more and were not assessed", n-assessed, n, c.opts.Outliers.MinPeers+1)
+				"%d of %d assignments have no peer group of %d or more and were not assessed", n-done, n, c.opts.Outliers.MinPeers+1)
 		}
 	}
 	c.sortFrom(start)

@@ -3,8 +3,10 @@ package hygiene
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // checker runs the checks on one prepared Data.
@@ -20,8 +22,7 @@ type checker struct {
 	pending    chan *Peers // peers being computed ahead of use, or nil
 	pairs      []Pair
 
-	acctPtr, acctIdx []int32 // accounts by identity, built on first use
-	gone             []bool  // whether each identity has left, built on first use
+	gone []bool // whether each identity has left, built on first use
 	// appOf numbers the application of each entitlement (an index into
 	// apps), built on first use.
 	appOf []int32
@@ -93,6 +94,33 @@ func permute(at func(int32) *Finding, order []int32) {
 			*at(j), order[j], j = *at(order[j]), -1, order[j]
 		}
 		*at(j), order[j] = f, -1
+	}
+}
+
+// minCheckPart is the least number of subjects addInParts gives a
+// goroutine.
+var minCheckPart = 1 << 16
+
+// addInParts calls check(lo, hi, add) for consecutive ranges [lo, hi) of
+// the n subjects of a check on GOMAXPROCS goroutines (one range when n is
+// under twice minCheckPart), then adds the findings each range gave, in
+// range order: the same findings in the same order as one call on [0, n).
+// check must only read shared state.
+func (c *checker) addInParts(n int, check func(lo, hi int, add func(Finding))) {
+	parts := max(1, min(runtime.GOMAXPROCS(0), n/minCheckPart))
+	found := make([]findingList, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() { check(p*n/parts, (p+1)*n/parts, found[p].add) })
+	}
+	wg.Wait()
+	for p := range found {
+		for _, chunk := range found[p].chunks {
+			for k := range chunk {
+				c.add(chunk[k])
+			}
+		}
+		found[p].chunks = nil
 	}
 }
 
@@ -325,7 +353,7 @@ func (c *checker) duplicateAccounts() {
 	}
 	var list []int32
 	for i := range int32(len(d.Identities)) {
-		accts := c.accountsOf(i)
+		accts := d.AccountsOf(i)
 		if len(accts) < 2 {
 			continue
 		}

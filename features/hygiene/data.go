@@ -3,6 +3,7 @@ package hygiene
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -173,6 +174,9 @@ type Data struct {
 	rowPtr   []int32 // assignments of identity i: Assignments[rowPtr[i]:rowPtr[i+1]]
 	colPtr   []int32 // assignment indices of entitlement j: colAsg[colPtr[j]:colPtr[j+1]]
 	colAsg   []int32
+	acctOnce sync.Once // builds acctPtr and acctIdx on first use
+	acctPtr  []int32   // accounts of identity i: acctIdx[acctPtr[i]:acctPtr[i+1]]
+	acctIdx  []int32
 }
 
 type unknownRefs struct {
@@ -532,15 +536,63 @@ func compareCells(a, b Assignment) int {
 	return cmp.Or(cmp.Compare(a.Identity, b.Identity), cmp.Compare(a.Entitlement, b.Entitlement))
 }
 
-// sortByCell sorts asg by compareCells in place: an American flag sort
-// by identity (n identities), which moves each assignment at most once,
-// then each identity's assignments by entitlement. It needs no second
-// copy of the assignments (at a million identities, gigabytes). Repeated
-// cells end up next to each other, the one granted first first.
+// sortByCell sorts asg, whose identities are in [0, n), by compareCells
+// in place, on GOMAXPROCS goroutines (see sortCellRange). Repeated cells
+// end up next to each other, the one granted first first.
 func sortByCell(asg []Assignment, n int) {
+	sortCellRange(asg, 0, int32(n), runtime.GOMAXPROCS(0))
+}
+
+// minSplitSort is the least number of assignments sortCellRange splits
+// between goroutines.
+var minSplitSort = 1 << 16
+
+// sortCellRange sorts asg, whose identities are in [lo, hi), as sortByCell
+// does with parts goroutines: while there are two or more and enough
+// assignments, it moves those of the lower half of the identities before
+// the others (one pass from both ends) and sorts each side on its own
+// goroutine; each part is then sorted by sortCells. It needs no second
+// copy of the assignments (at a million identities, gigabytes).
+func sortCellRange(asg []Assignment, lo, hi int32, parts int) {
+	if parts < 2 || hi-lo < 2 || len(asg) < minSplitSort {
+		sortCells(asg, lo, hi)
+		return
+	}
+	mid := lo + (hi-lo)/2
+	k := partitionBelow(asg, mid)
+	var wg sync.WaitGroup
+	wg.Go(func() { sortCellRange(asg[:k], lo, mid, parts/2) })
+	sortCellRange(asg[k:], mid, hi, parts-parts/2)
+	wg.Wait()
+}
+
+// partitionBelow moves the assignments of identities below mid before the
+// others and returns how many there are.
+func partitionBelow(asg []Assignment, mid int32) int {
+	x, y := 0, len(asg)-1
+	for {
+		for x <= y && asg[x].Identity < mid {
+			x++
+		}
+		for x <= y && asg[y].Identity >= mid {
+			y--
+		}
+		if x >= y {
+			return x
+		}
+		asg[x], asg[y] = asg[y], asg[x]
+	}
+}
+
+// sortCells sorts asg, whose identities are in [lo, hi), by compareCells
+// in place: an American flag sort by identity, which moves each
+// assignment at most once, then each identity's assignments by
+// entitlement.
+func sortCells(asg []Assignment, lo, hi int32) {
+	n := int(hi - lo)
 	end := make([]int32, n) // end of each identity's range
 	for _, a := range asg {
-		end[a.Identity]++
+		end[a.Identity-lo]++
 	}
 	next := make([]int32, n) // next unsettled slot of each identity's range
 	for i, sum := 0, int32(0); i < n; i++ {
@@ -552,12 +604,12 @@ func sortByCell(asg []Assignment, n int) {
 	for i := range int32(n) {
 		for k := next[i]; k < end[i]; k = next[i] {
 			a := asg[k]
-			if a.Identity == i {
+			if a.Identity-lo == i {
 				next[i]++
 				continue
 			}
-			j := next[a.Identity] // a's place; what is there is looked at next
-			next[a.Identity]++
+			j := next[a.Identity-lo] // a's place; what is there is looked at next
+			next[a.Identity-lo]++
 			asg[k], asg[j] = asg[j], a
 		}
 	}
@@ -600,6 +652,37 @@ func (d *Data) checkPrepared() {
 func (d *Data) Held(i int32) (lo, hi int32) {
 	d.checkPrepared()
 	return d.rowPtr[i], d.rowPtr[i+1]
+}
+
+// AccountsOf returns the indices into Accounts of identity i's accounts,
+// ascending. The slice must not be modified. The index is built on first
+// use; AccountsOf is safe for concurrent use.
+func (d *Data) AccountsOf(i int32) []int32 {
+	d.checkPrepared()
+	d.acctOnce.Do(d.indexAccounts)
+	return d.acctIdx[d.acctPtr[i]:d.acctPtr[i+1]:d.acctPtr[i+1]]
+}
+
+// indexAccounts indexes the accounts by identity, for AccountsOf.
+func (d *Data) indexAccounts() {
+	n := len(d.Identities)
+	d.acctPtr = make([]int32, n+1)
+	for k := range d.Accounts {
+		if a := d.Accounts[k].Identity; a >= 0 {
+			d.acctPtr[a+1]++
+		}
+	}
+	for k := range n {
+		d.acctPtr[k+1] += d.acctPtr[k]
+	}
+	d.acctIdx = make([]int32, d.acctPtr[n])
+	next := slices.Clone(d.acctPtr[:n])
+	for k := range d.Accounts {
+		if a := d.Accounts[k].Identity; a >= 0 {
+			d.acctIdx[next[a]] = int32(k)
+			next[a]++
+		}
+	}
 }
 
 // Holders returns the indices into Assignments of the holders of

@@ -1,7 +1,10 @@
 package hygiene_test
 
 import (
+	"runtime"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"rolemine/features/hygiene"
 	"rolemine/features/hygiene/internal/hygienetest"
@@ -35,6 +38,25 @@ func TestGeneratedGroundTruth(t *testing.T) {
 		}
 		if s.Precision < tc.precision || s.Recall < tc.recall {
 			t.Errorf("%s: precision %.3f, recall %.3f; want ≥ %.2f and ≥ %.2f", tc.name, s.Precision, s.Recall, tc.precision, tc.recall)
+		}
+	}
+}
+
+// A check whose subjects are shared out between goroutines reports what
+// one goroutine does, in the same order.
+func TestRunSplitChecks(t *testing.T) {
+	d, _ := hygienetest.Generate(t, 3000)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	one := hygiene.Run(d, hygiene.DefaultOptions)
+	defer hygiene.SetMinCheckPart(100)()
+	for _, procs := range []int{2, 3} {
+		runtime.GOMAXPROCS(procs)
+		split := hygiene.Run(d, hygiene.DefaultOptions)
+		if diff := cmp.Diff(one.Findings, split.Findings); diff != "" {
+			t.Fatalf("%d goroutines: findings differ (-one +split):\n%s", procs, diff)
+		}
+		if diff := cmp.Diff(one.Stats, split.Stats); diff != "" {
+			t.Fatalf("%d goroutines: statistics differ (-one +split):\n%s", procs, diff)
 		}
 	}
 }

@@ -1,8 +1,10 @@
 package hygiene
 
 import (
+	stdcmp "cmp"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -113,6 +115,38 @@ func TestPrepareFitsCertifications(t *testing.T) {
 		}
 		if len(d.Certifications) != tc.added || d.Word(d.Certifications[tc.added-1].Campaign) != fmt.Sprint("c", tc.added-1) {
 			t.Errorf("reserved %d, added %d: certifications %+v", tc.reserved, tc.added, d.Certifications)
+		}
+	}
+}
+
+// sortByCell split between goroutines sorts as one goroutine does, by
+// identity, entitlement and then the other fields, whatever the number of
+// goroutines and however unequal the parts.
+func TestSortByCellSplit(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	defer func(old int) { minSplitSort = old }(minSplitSort)
+	minSplitSort = 8
+	rng := rand.New(rand.NewPCG(5, 6))
+	full := func(a, b Assignment) int {
+		return stdcmp.Or(compareCells(a, b), stdcmp.Compare(a.Granted, b.Granted), stdcmp.Compare(a.LastUsed, b.LastUsed), stdcmp.Compare(a.Source, b.Source))
+	}
+	for _, procs := range []int{1, 2, 3, 4} {
+		runtime.GOMAXPROCS(procs)
+		for _, n := range []int{1, 2, 7, 300} {
+			var asg []Assignment
+			for range 20 * n {
+				i := int32(rng.IntN(n))
+				if i > int32(n/2) && rng.IntN(3) > 0 {
+					i = int32(n / 2) // many on one identity: unequal parts
+				}
+				asg = append(asg, Assignment{Identity: i, Entitlement: int32(rng.IntN(5)), Granted: int64(rng.IntN(3)), Source: Source(rng.IntN(2))})
+			}
+			want := slices.Clone(asg)
+			slices.SortFunc(want, full)
+			sortByCell(asg, n)
+			if diff := cmp.Diff(want, asg); diff != "" {
+				t.Fatalf("%d goroutines, %d identities (-sorted +sortByCell):\n%s", procs, n, diff)
+			}
 		}
 	}
 }

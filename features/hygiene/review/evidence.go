@@ -161,7 +161,6 @@ func newView(d *hygiene.Data, peers *hygiene.Peers, idx *historyIndex, t int64, 
 // attachFindings takes the duplicate pairs, dormant accounts and
 // ownerless non-humans of a hygiene report as evidence.
 func (v *view) attachFindings(rep *hygiene.Report) {
-	d := v.d
 	v.duplicates, v.dormant, v.ownerLeft = map[int32]int32{}, nil, map[int32]bool{}
 	for k, p := range rep.Duplicates {
 		for _, i := range []int32{p.A, p.B} {
@@ -170,18 +169,11 @@ func (v *view) attachFindings(rep *hygiene.Report) {
 			}
 		}
 	}
-	var accounts map[string]int32
 	for _, f := range rep.Findings {
 		switch {
 		case f.Severity == hygiene.SeverityNotice || f.Identity < 0:
 		case f.Check == hygiene.CheckDormantAccount:
-			if accounts == nil {
-				accounts = make(map[string]int32, len(d.Accounts))
-				for k := range d.Accounts {
-					accounts[d.Accounts[k].ID] = int32(k)
-				}
-			}
-			v.markDormant(f, accounts)
+			v.markDormant(f)
 		case f.Check == hygiene.CheckNonHumanOwner:
 			v.ownerLeft[f.Identity] = true
 		}
@@ -189,14 +181,15 @@ func (v *view) attachFindings(rep *hygiene.Report) {
 }
 
 // markDormant marks the identity's access in the dormant account's
-// application.
-func (v *view) markDormant(f hygiene.Finding, accounts map[string]int32) {
+// application (the finding's subject, an account of its identity).
+func (v *view) markDormant(f hygiene.Finding) {
 	d := v.d
-	k, ok := accounts[f.SubjectID]
-	if !ok {
+	accts := d.AccountsOf(f.Identity)
+	at := slices.IndexFunc(accts, func(k int32) bool { return d.Accounts[k].ID == f.SubjectID })
+	if at < 0 {
 		return
 	}
-	app := d.Accounts[k].Application
+	app := d.Accounts[accts[at]].Application
 	if v.dormant == nil {
 		v.dormant = make([]bool, len(d.Assignments))
 	}
