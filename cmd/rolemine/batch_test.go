@@ -456,9 +456,10 @@ func TestNightlyRunConfig(t *testing.T) {
 
 // TestNightlyRunWithHygieneReview runs the batch with its optional stages:
 // hygiene and review run before the report, into the batch's directory,
-// at one reference time; review reads the snapshot hygiene loaded and its
-// findings, and its packets are those a review run by hand on the same
-// database writes. A second run of the batch does nothing.
+// at one reference time; review reads the snapshot hygiene loaded and the
+// findings it kept, and its packets are those a review run by hand on the
+// same database (which reads the stored findings) writes. A second run of
+// the batch does nothing.
 func TestNightlyRunWithHygieneReview(t *testing.T) {
 	_, input := nightlyOrg(t, 1500)
 	work := t.TempDir()
@@ -475,7 +476,7 @@ func TestNightlyRunWithHygieneReview(t *testing.T) {
 	if want := []string{"ingest", "mine", "evaluate", "triage", "outcomes", "hygiene", "review", "report"}; !slices.Equal(stages, want) {
 		t.Errorf("stages %v, want %v", stages, want)
 	}
-	for _, want := range []string{"snapshot: the one loaded earlier in this batch", "hygiene findings: those of hygiene run",
+	for _, want := range []string{"snapshot: the one loaded earlier in this batch", "kept from this batch's hygiene stage",
 		"peer groups: those the hygiene stage computed"} {
 		if !strings.Contains(stdout.String()+stderr.String(), want) {
 			t.Errorf("the log does not say %q:\n%s", want, stderr.String())

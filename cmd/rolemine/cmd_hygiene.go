@@ -194,6 +194,7 @@ func runHygiene(ctx context.Context, e *env, o hygieneOptions, args []string) er
 	if err != nil {
 		return err
 	}
+	e.batch.Snapshot.keepEvidence(d, run.ID, rep, opts.Checks)
 	e.logf("wrote %s", filepath.Join(o.Out, "findings.csv"))
 	return nil
 }

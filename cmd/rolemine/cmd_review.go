@@ -195,9 +195,14 @@ func earlierReplay(ctx context.Context, store *datasets.Store, now time.Time, d 
 
 // reviewFindings returns the hygiene findings the packets give as
 // evidence: those stored by a hygiene run on the snapshot at the same
-// reference time (see storedFindings), or else those of the reviewChecks
-// run now with the default options.
+// reference time (see storedFindings; in a batch, the same findings as its
+// hygiene stage kept them), or else those of the reviewChecks run now with
+// the default options.
 func reviewFindings(ctx context.Context, e *env, store *datasets.Store, snapshot int64, d *hygiene.Data) (*hygiene.Report, error) {
+	if rep, run := e.batch.Snapshot.evidenceFor(d); rep != nil {
+		e.logf("hygiene findings: those of hygiene run %d, kept from this batch's hygiene stage", run)
+		return rep, nil
+	}
 	rep, run, err := storedFindings(ctx, store, snapshot, d)
 	if err != nil || rep != nil {
 		if rep != nil {

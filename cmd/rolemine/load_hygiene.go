@@ -28,9 +28,9 @@ type hygieneLoad struct {
 
 // loadHygieneData streams the current snapshot out of the store into
 // hygiene.Data and prepares it. Unknown ids and other data problems become
-// warnings on the Data. Identities and entitlements are read first; the
-// other tables, which refer to them, are then read on two connections at
-// once.
+// warnings on the Data. Identities and entitlements are read first, while
+// the large tables are reserved; the other tables, which refer to them,
+// are then read on two connections at once.
 func loadHygieneData(ctx context.Context, store *datasets.Store, l hygieneLoad) (*hygiene.Data, error) {
 	var asOf int64
 	if l.asOf != "" {
@@ -51,6 +51,10 @@ func loadHygieneData(ctx context.Context, store *datasets.Store, l hygieneLoad) 
 	// identities or entitlements file still has its access checked. The
 	// column implicit marks them, so that one scan both adds and counts
 	// them.
+	// The large tables are reserved meanwhile: allocating gigabytes takes
+	// seconds at a million identities.
+	reserved := make(chan error, 1)
+	go func() { reserved <- reserveLarge(ctx, store, d) }()
 	var implicitIdentities, implicitEntitlements int
 	err := read(`SELECT identity_id, display_name, email, kind, status, department, title, location, manager_id,
 			owner_id, employment_type, hire_date, termination_date, false AS implicit FROM current_identities
@@ -63,10 +67,10 @@ func loadHygieneData(ctx context.Context, store *datasets.Store, l hygieneLoad) 
 				ANTI JOIN current_entitlements USING (entitlement_id)
 			ORDER BY entitlement_id`, countImplicit(d.ReadEntitlements, &implicitEntitlements))
 	}
-	if err != nil {
-		return nil, err
+	if rerr := <-reserved; err == nil {
+		err = rerr
 	}
-	if err := reserveLarge(ctx, store, d); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	// Two streams of independent reads (hygiene.Data allows it): the
@@ -275,14 +279,18 @@ func openHygieneData(ctx context.Context, e *env, cmd, db string, load hygieneLo
 // time are those they were loaded with; a cache loads the requests too,
 // which review needs and hygiene ignores. A reference time of "now" is
 // never reused. The peer groups hygiene computed on the data are kept
-// with them, for review to use when it asks for the same outlier options.
-// A nil cache (commands run by hand) keeps nothing.
+// with them, for review to use when it asks for the same outlier options,
+// and so are the findings review gives as evidence, with the hygiene run
+// that stored them (review would read them back otherwise). A nil cache
+// (commands run by hand) keeps nothing.
 type hygieneCache struct {
 	snapshot, mine int64
 	loaded         hygieneLoad
 	data           *hygiene.Data
 	peers          *hygiene.Peers // of data, with peerOptions
 	peerOptions    hygiene.OutlierOptions
+	evidence       *hygiene.Report // of data: see evidenceFindings
+	evidenceRun    int64           // the hygiene run that stored them
 }
 
 // load returns the kept data when they serve l on the store's snapshot
@@ -300,7 +308,7 @@ func (c *hygieneCache) load(ctx context.Context, store *datasets.Store, snapshot
 	if c.data != nil && c.serves(snapshot, mine, l) {
 		return c.data, true, nil
 	}
-	c.data, c.peers = nil, nil
+	c.data, c.peers, c.evidence = nil, nil, nil
 	l.requests = true
 	if d, err = loadHygieneData(ctx, store, l); err != nil {
 		return nil, false, err
@@ -334,10 +342,28 @@ func (c *hygieneCache) peersFor(d *hygiene.Data, opts hygiene.OutlierOptions) *h
 	return c.peers
 }
 
-// drop lets the kept data and peer groups go.
+// keepEvidence keeps the review evidence of report rep, which hygiene run
+// stored, when it was made on the kept data d with the checks ran (nil
+// for all) and those include all the reviewChecks.
+func (c *hygieneCache) keepEvidence(d *hygiene.Data, run int64, rep *hygiene.Report, ran []string) {
+	if c != nil && c.data == d && (ran == nil || !slices.ContainsFunc(reviewChecks, func(k string) bool { return !slices.Contains(ran, k) })) {
+		c.evidence, c.evidenceRun = evidenceFindings(d, rep), run
+	}
+}
+
+// evidenceFor returns the kept review evidence when it was made on d, and
+// the hygiene run that stored it; a nil report otherwise.
+func (c *hygieneCache) evidenceFor(d *hygiene.Data) (*hygiene.Report, int64) {
+	if c == nil || c.evidence == nil || c.data != d {
+		return nil, 0
+	}
+	return c.evidence, c.evidenceRun
+}
+
+// drop lets the kept data, peer groups and evidence go.
 func (c *hygieneCache) drop() {
 	if c != nil {
-		c.data, c.peers = nil, nil
+		c.data, c.peers, c.evidence = nil, nil, nil
 	}
 }
 
@@ -370,10 +396,9 @@ var reviewChecks = []string{hygiene.CheckDuplicateIdentity, hygiene.CheckDormant
 
 // storedFindings returns the findings of the reviewChecks stored by the
 // latest hygiene run on snapshot at d's reference time that ran them all,
-// as the report hygiene.Run would give (duplicate pairs in its order,
-// without their reasons, which review does not use), and the run's id; a
-// nil report when there is no such run. The findings are then those of
-// the hygiene report, with the options it ran with.
+// as an evidenceReport, and the run's id; a nil report when there is no
+// such run. The findings are then those of the hygiene report, with the
+// options it ran with.
 func storedFindings(ctx context.Context, store *datasets.Store, snapshot int64, d *hygiene.Data) (*hygiene.Report, int64, error) {
 	run, ok, err := hygieneRunFor(ctx, store, snapshot, formatAsOf(d.AsOf))
 	if err != nil || !ok {
@@ -386,36 +411,74 @@ func storedFindings(ctx context.Context, store *datasets.Store, snapshot int64, 
 		return nil, 0, fmt.Errorf("findings of hygiene run %d: %w", run, err)
 	}
 	defer rows.Close()
-	rep := &hygiene.Report{AsOf: d.AsOf, Warnings: slices.Clone(d.Warnings)}
+	ev := newEvidenceReport(d)
 	for rows.Next() {
-		var check, subject, related, severity string
-		var confidence float64
-		if err := rows.Scan(&check, &subject, &related, &confidence, &severity); err != nil {
+		var f hygiene.Finding
+		if err := rows.Scan(&f.Check, &f.SubjectID, &f.RelatedID, &f.Confidence, &f.Severity); err != nil {
 			return nil, 0, fmt.Errorf("findings of hygiene run %d: %w", run, err)
 		}
-		f := hygiene.Finding{Check: check, Severity: hygiene.Severity(severity), SubjectID: subject, RelatedID: related,
-			Confidence: confidence, Identity: -1, Entitlement: -1}
-		switch check {
-		case hygiene.CheckDuplicateIdentity:
-			a, okA := d.IdentityIndex(subject)
-			b, okB := d.IdentityIndex(related)
-			if okA && okB {
-				rep.Duplicates = append(rep.Duplicates, hygiene.Pair{A: a, B: b, Confidence: confidence})
-			}
-		case hygiene.CheckDormantAccount:
-			f.Identity = identityOrNone(d, related)
-		case hygiene.CheckNonHumanOwner:
-			f.Identity = identityOrNone(d, subject)
-		}
-		rep.Findings = append(rep.Findings, f)
+		ev.add(f)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("findings of hygiene run %d: %w", run, err)
 	}
-	slices.SortFunc(rep.Duplicates, func(p, q hygiene.Pair) int {
+	return ev.report(), run, nil
+}
+
+// evidenceFindings returns the findings of rep, a hygiene report on d that
+// ran all the reviewChecks, as storedFindings reads them once stored.
+func evidenceFindings(d *hygiene.Data, rep *hygiene.Report) *hygiene.Report {
+	ev := newEvidenceReport(d)
+	for k := range rep.Findings {
+		if f := &rep.Findings[k]; f.Severity != hygiene.SeverityNotice && slices.Contains(reviewChecks, f.Check) {
+			ev.add(*f)
+		}
+	}
+	return ev.report()
+}
+
+// evidenceReport builds, from the findings of the reviewChecks that are
+// not notices, the report review takes its evidence from: the report
+// hygiene.Run would give with only the stored fields of each finding
+// (check, severity, subject, related and confidence, with its identity
+// index) and the duplicate pairs in its order, without their reasons,
+// which review does not use.
+type evidenceReport struct {
+	d   *hygiene.Data
+	rep *hygiene.Report
+}
+
+func newEvidenceReport(d *hygiene.Data) *evidenceReport {
+	return &evidenceReport{d: d, rep: &hygiene.Report{AsOf: d.AsOf, Warnings: slices.Clone(d.Warnings)}}
+}
+
+// add adds a finding of one of the reviewChecks, of which only the stored
+// fields are kept.
+func (ev *evidenceReport) add(stored hygiene.Finding) {
+	d := ev.d
+	f := hygiene.Finding{Check: stored.Check, Severity: stored.Severity, SubjectID: stored.SubjectID, RelatedID: stored.RelatedID,
+		Confidence: stored.Confidence, Identity: -1, Entitlement: -1}
+	switch f.Check {
+	case hygiene.CheckDuplicateIdentity:
+		a, okA := d.IdentityIndex(f.SubjectID)
+		b, okB := d.IdentityIndex(f.RelatedID)
+		if okA && okB {
+			ev.rep.Duplicates = append(ev.rep.Duplicates, hygiene.Pair{A: a, B: b, Confidence: f.Confidence})
+		}
+	case hygiene.CheckDormantAccount:
+		f.Identity = identityOrNone(d, f.RelatedID)
+	case hygiene.CheckNonHumanOwner:
+		f.Identity = identityOrNone(d, f.SubjectID)
+	}
+	ev.rep.Findings = append(ev.rep.Findings, f)
+}
+
+// report returns the report, its duplicate pairs in hygiene.Run's order.
+func (ev *evidenceReport) report() *hygiene.Report {
+	slices.SortFunc(ev.rep.Duplicates, func(p, q hygiene.Pair) int {
 		return cmp.Or(cmp.Compare(q.Confidence, p.Confidence), cmp.Compare(p.A, q.A), cmp.Compare(p.B, q.B))
 	})
-	return rep, run, nil
+	return ev.rep
 }
 
 // hygieneRunFor returns the latest successful hygiene run on snapshot at
