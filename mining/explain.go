@@ -161,12 +161,12 @@ type Explanation struct {
 // attribute=value terms chosen greedily by F1 against the role's holders
 // (each step adds the term that raises F1 the most, the first by attribute
 // name and value among equals; the search stops when none raises it by
-// MinGain), its precision and recall, the identities it
-// selects that lack the role (none are listed for the empty rule), the
-// role's risk mix, a name made of the rule's values ("Finance / AP Clerk";
-// a partial role takes its base role's name and " (part k)") and a kind:
-// partial, technical (most holders not human), birthright-candidate (rule
-// proposed for mapping) or business.
+// MinGain), its precision and recall, the identities it selects that lack
+// the role (none are listed for the empty rule), the role's risk mix, a
+// name made of the rule's values ("Finance / AP Clerk"; a partial role
+// takes its base role's name and " (part k)") and a kind: partial,
+// technical (most holders not human), birthright-candidate (rule proposed
+// for mapping) or business.
 //
 // attrs are the attributes of the rows of r.Matrix (nil: no rules); risk,
 // indexed by column, describes each entitlement (nil: an empty mix).

@@ -172,8 +172,9 @@ func (rs *ruleSearch) filter(sel []int32, k int, c int32) []int32 {
 }
 
 // bestTerm returns the term (attribute k, code c) whose addition to the
-// rule gives the highest F1 (of equals, the first by termBefore), with the holders and rows the extended rule
-// selects; k is -1 when no term selects any holder.
+// rule gives the highest F1 (of equals, the first by termBefore), with the
+// holders and rows the extended rule selects; k is -1 when no term selects
+// any holder.
 func (rs *ruleSearch) bestTerm(holders, sel []int32, terms [][2]int32) (k int, c int32, tp, n int) {
 	counts := rs.selectedCounts(sel, terms)
 	rs.countHolders(holders, sel, terms)
