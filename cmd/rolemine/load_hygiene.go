@@ -46,15 +46,15 @@ func loadHygieneData(ctx context.Context, store *datasets.Store, l hygieneLoad) 
 		}
 		return nil
 	}
+	// The large tables are reserved while the identities and entitlements
+	// are read: allocating gigabytes takes seconds at a million identities.
+	reserved := make(chan error, 1)
+	go func() { reserved <- reserveLarge(ctx, store, d) }()
 	// Identities and entitlements that appear only in assignments are
 	// added without attributes (and reported), so that a load without the
 	// identities or entitlements file still has its access checked. The
 	// column implicit marks them, so that one scan both adds and counts
 	// them.
-	// The large tables are reserved meanwhile: allocating gigabytes takes
-	// seconds at a million identities.
-	reserved := make(chan error, 1)
-	go func() { reserved <- reserveLarge(ctx, store, d) }()
 	var implicitIdentities, implicitEntitlements int
 	err := read(`SELECT identity_id, display_name, email, kind, status, department, title, location, manager_id,
 			owner_id, employment_type, hire_date, termination_date, false AS implicit FROM current_identities
@@ -343,10 +343,10 @@ func (c *hygieneCache) peersFor(d *hygiene.Data, opts hygiene.OutlierOptions) *h
 }
 
 // keepEvidence keeps the review evidence of report rep, which hygiene run
-// stored, when it was made on the kept data d with the checks ran (nil
-// for all) and those include all the reviewChecks.
+// stored, when it was made on the kept data d by a run of checks ran that
+// includes the reviewChecks (see ranReviewChecks).
 func (c *hygieneCache) keepEvidence(d *hygiene.Data, run int64, rep *hygiene.Report, ran []string) {
-	if c != nil && c.data == d && (ran == nil || !slices.ContainsFunc(reviewChecks, func(k string) bool { return !slices.Contains(ran, k) })) {
+	if c != nil && c.data == d && ranReviewChecks(ran) {
 		c.evidence, c.evidenceRun = evidenceFindings(d, rep), run
 	}
 }
@@ -393,6 +393,12 @@ func openData(ctx context.Context, cmd, db string) (*datasets.Store, int64, erro
 // reviewChecks are the hygiene checks whose findings review gives as
 // evidence.
 var reviewChecks = []string{hygiene.CheckDuplicateIdentity, hygiene.CheckDormantAccount, hygiene.CheckNonHumanOwner}
+
+// ranReviewChecks says whether a hygiene run of checks (none for all) ran
+// every one of the reviewChecks.
+func ranReviewChecks(checks []string) bool {
+	return len(checks) == 0 || !slices.ContainsFunc(reviewChecks, func(c string) bool { return !slices.Contains(checks, c) })
+}
 
 // storedFindings returns the findings of the reviewChecks stored by the
 // latest hygiene run on snapshot at d's reference time that ran them all,
@@ -503,7 +509,7 @@ func hygieneRunFor(ctx context.Context, store *datasets.Store, snapshot int64, a
 		if json.Unmarshal([]byte(params.String), &p) != nil || p.AsOf != asOf {
 			continue
 		}
-		if len(p.Checks) == 0 || !slices.ContainsFunc(reviewChecks, func(c string) bool { return !slices.Contains(p.Checks, c) }) {
+		if ranReviewChecks(p.Checks) {
 			return run, true, nil
 		}
 	}

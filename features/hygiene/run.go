@@ -93,8 +93,9 @@ func Run(d *Data, opts Options) *Report {
 			rep.Stats = append(rep.Stats, st)
 		}
 	}
-	// The duplicate findings, a few, go first in place: the others are
-	// millions at a million identities, and already in check order.
+	// The duplicate findings, a few, go first, and the report's slice is
+	// allocated once: the others are millions at a million identities,
+	// and already in check order.
 	rep.Findings = c.out.appendTo(dup.out.appendTo(make([]Finding, 0, dup.out.len()+c.out.len())))
 	sortFindings(rep.Findings)
 	rep.Duplicates, rep.Peers = dup.pairs, c.peers
