@@ -72,6 +72,7 @@ func TestReportNotebook(t *testing.T) {
 	})
 	t.Run("readme-chart", func(t *testing.T) { testReadmeChart(t, db) })
 	t.Run("layout", func(t *testing.T) { testLayout(t, db) })
+	t.Run("coverage", func(t *testing.T) { testCoverage(t, db) })
 }
 
 // testLayout checks every chart of the report and of the notebooks without
@@ -267,8 +268,8 @@ func read(t *testing.T, path string) string {
 }
 
 // TestReportCoverage checks the per-identity coverage behind the report's
-// coverage histogram on hand-made roles: the expected counts are worked out
-// by hand from the rows below.
+// coverage histogram on hand-made mine runs: the expected counts are
+// worked out by hand from the rows below.
 func TestReportCoverage(t *testing.T) {
 	ctx := context.Background()
 	store, err := datasets.Open(ctx, filepath.Join(t.TempDir(), "db.duckdb"))
@@ -277,36 +278,86 @@ func TestReportCoverage(t *testing.T) {
 	}
 	defer store.Close()
 	for _, q := range []string{
-		// Snapshot 1 is superseded by snapshot 2: dave holds nothing now.
+		// Snapshot 2 supersedes snapshot 1 (dave holds nothing in it);
+		// snapshot 3 left the assignments as they were in snapshot 2.
 		`INSERT INTO assignments (snapshot_id, identity_id, entitlement_id) VALUES
 			(1, 'alice', 'e1'), (1, 'dave', 'e1'),
 			(2, 'alice', 'e1'), (2, 'alice', 'e2'), (2, 'alice', 'e3'), (2, 'bob', 'e1'), (2, 'carol', 'e4')`,
-		// Run 1: r1 and r2 both grant alice e2; r3 grants nothing; carol's
-		// r1 grants nothing she holds. Run 2 would grant alice e3.
-		`INSERT INTO role_entitlements (run_id, role_id, entitlement_id) VALUES
-			(1, 'r1', 'e1'), (1, 'r1', 'e2'), (1, 'r2', 'e2'), (2, 'r1', 'e3')`,
-		`INSERT INTO role_members (run_id, role_id, identity_id) VALUES
-			(1, 'r1', 'alice'), (1, 'r2', 'alice'), (1, 'r3', 'alice'), (1, 'r3', 'bob'), (1, 'r1', 'carol'), (1, 'r1', 'dave'),
-			(2, 'r1', 'alice')`,
+		// Run 1 mined snapshot 1 and left dave's e1 uncovered; runs 2 and
+		// 3 mined snapshots 2 and 3, leaving alice's e3, bob's e1 and
+		// carol's e4 uncovered, and granting alice an e5 she does not hold.
+		`INSERT INTO role_exceptions (run_id, identity_id, entitlement_id, kind) VALUES
+			(1, 'dave', 'e1', 'uncovered'),
+			(2, 'alice', 'e3', 'uncovered'), (2, 'bob', 'e1', 'uncovered'), (2, 'carol', 'e4', 'uncovered'), (2, 'alice', 'e5', 'over-assigned'),
+			(3, 'alice', 'e3', 'uncovered'), (3, 'bob', 'e1', 'uncovered'), (3, 'carol', 'e4', 'uncovered')`,
 	} {
 		if _, err := store.DB().ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
 	l := &loader{ctx: ctx, db: store.DB(), maxRows: 10}
-	got, err := l.coverage(1)
+	columns := []string{"identity_id", "held", "covered", "coverage"}
+	later := [][]any{
+		{"alice", int64(3), int64(2), 2.0 / 3},
+		{"bob", int64(1), int64(0), 0.0},
+		{"carol", int64(1), int64(0), 0.0},
+	}
+	for _, c := range []struct {
+		run  runInfo
+		rows [][]any
+	}{
+		{runInfo{ID: 1, Snapshot: 1}, [][]any{{"alice", int64(1), int64(1), 1.0}, {"dave", int64(1), int64(0), 0.0}}},
+		{runInfo{ID: 2, Snapshot: 2}, later},
+		{runInfo{ID: 3, Snapshot: 3}, later},
+	} {
+		got, err := l.coverage(&c.run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(&report.Result{Columns: columns, Rows: c.rows}, got); diff != "" {
+			t.Errorf("coverage of run %d on snapshot %d (-want +got):\n%s", c.run.ID, c.run.Snapshot, diff)
+		}
+	}
+}
+
+// testCoverage checks the coverage of the latest mine run of db, which
+// mined the current snapshot, against its definition: each identity's
+// assignments checked against the entitlements of its roles.
+func testCoverage(t *testing.T, db string) {
+	ctx := context.Background()
+	store, err := datasets.OpenReadOnly(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &report.Result{
-		Columns: []string{"identity_id", "held", "covered", "coverage"},
-		Rows: [][]any{
-			{"alice", int64(3), int64(2), 2.0 / 3},
-			{"bob", int64(1), int64(0), 0.0},
-			{"carol", int64(1), int64(0), 0.0},
-		},
+	defer store.Close()
+	l := &loader{ctx: ctx, db: store.DB(), maxRows: 10}
+	mine, err := l.latest("mine")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := l.coverage(mine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := l.query(`WITH granted AS (
+			SELECT DISTINCT m.identity_id, e.entitlement_id FROM role_members m
+			JOIN role_entitlements e ON e.run_id = m.run_id AND e.role_id = m.role_id WHERE m.run_id = ?)
+		SELECT a.identity_id, count(*) AS held, count(g.entitlement_id) AS covered, covered / held AS coverage
+		FROM current_assignments a LEFT JOIN granted g ON g.identity_id = a.identity_id AND g.entitlement_id = a.entitlement_id
+		GROUP BY a.identity_id ORDER BY a.identity_id`, mine.ID)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("coverage of run 1 (-want +got):\n%s", diff)
+		t.Errorf("coverage of mine run %d (-want +got):\n%s", mine.ID, diff)
+	}
+	partial := 0
+	for _, row := range got.Rows {
+		if report.Float(row[3]) < 1 {
+			partial++
+		}
+	}
+	if partial == 0 {
+		t.Errorf("mine run %d covers every identity's access whole: the comparison cannot tell uncovered access", mine.ID)
 	}
 }
