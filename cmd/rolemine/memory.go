@@ -11,14 +11,18 @@ import (
 	"rolemine/datasets"
 )
 
-// resetPeakMemory returns freed memory to the operating system and resets
-// the process's peak resident set size, so that peakMemory then tells the
-// peak of what follows (Linux: /proc/self/clear_refs 5; elsewhere nothing
-// is reset and peakMemory reports nothing). The peak includes DuckDB's
-// memory, which lives in the same process.
-func resetPeakMemory() {
+// resetPeakMemory resets the process's peak resident set size, so that
+// peakMemory then tells the peak of what follows (Linux:
+// /proc/self/clear_refs 5; elsewhere nothing is reset and peakMemory
+// reports nothing). The peak includes DuckDB's memory, which lives in the
+// same process. With release, the memory the Go heap freed is first
+// returned to the operating system; without it, the heap keeps it for what
+// follows, and the peak counts it.
+func resetPeakMemory(release bool) {
 	runtime.GC()
-	debug.FreeOSMemory()
+	if release {
+		debug.FreeOSMemory()
+	}
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 }
 
