@@ -209,17 +209,24 @@ func testReport(t *testing.T, db, out string) {
 	}
 }
 
-// testReadmeChart draws the README's chart from the test database; with
-// -update it rewrites docs/precision-threshold.svg.
-func testReadmeChart(t *testing.T, db string) {
+// openLoader opens db for the report's queries until the test ends.
+func openLoader(t *testing.T, db string) *loader {
+	t.Helper()
 	ctx := context.Background()
 	store, err := datasets.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
-	l := &loader{ctx: ctx, db: store.DB(), maxRows: 10}
+	t.Cleanup(func() { store.Close() })
+	return &loader{ctx: ctx, db: store.DB(), maxRows: 10}
+}
+
+// testReadmeChart draws the README's chart from the test database; with
+// -update it rewrites docs/precision-threshold.svg.
+func testReadmeChart(t *testing.T, db string) {
+	l := openLoader(t, db)
 	runs := map[string]*runInfo{}
+	var err error
 	if runs["evaluate"], err = l.latest("evaluate"); err != nil {
 		t.Fatal(err)
 	}
@@ -324,13 +331,7 @@ func TestReportCoverage(t *testing.T) {
 // mined the current snapshot, against its definition: each identity's
 // assignments checked against the entitlements of its roles.
 func testCoverage(t *testing.T, db string) {
-	ctx := context.Background()
-	store, err := datasets.OpenReadOnly(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	l := &loader{ctx: ctx, db: store.DB(), maxRows: 10}
+	l := openLoader(t, db)
 	mine, err := l.latest("mine")
 	if err != nil {
 		t.Fatal(err)
