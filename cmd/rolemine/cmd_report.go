@@ -698,7 +698,7 @@ func (l *loader) roles(doc *report.Document, runs map[string]*runInfo) error {
 }
 
 // coverage returns one row per identity holding access in the snapshot
-// mine run mine mined: its assignments (held), how many of them its roles
+// that the mine run mined: its assignments (held), how many of them its roles
 // grant (covered) and that share (coverage), ordered by identity so that
 // the JSON report lists them the same way every time. It is the coverage
 // mining measured, also when a newer snapshot has been loaded since.
