@@ -719,10 +719,10 @@ func (l *loader) coverage(mine *runInfo) (*report.Result, error) {
 			WHERE snapshot_id = (SELECT max(snapshot_id) FROM assignments WHERE snapshot_id <= coalesce(?, snapshot_id))
 			GROUP BY identity_id),
 		uncovered AS (
-			SELECT identity_id, count(*) AS uncovered FROM role_exceptions WHERE run_id = ? AND kind = 'uncovered' GROUP BY identity_id)
+			SELECT identity_id, count(*) AS uncovered FROM role_exceptions WHERE run_id = ? AND kind = ? GROUP BY identity_id)
 		SELECT h.identity_id, h.held, h.held - coalesce(u.uncovered, 0) AS covered, covered / h.held AS coverage
 		FROM held h LEFT JOIN uncovered u ON u.identity_id = h.identity_id
-		ORDER BY h.identity_id`, snapshot, mine.ID)
+		ORDER BY h.identity_id`, snapshot, mine.ID, exceptionUncovered)
 }
 
 func (l *loader) drift(doc *report.Document, runs map[string]*runInfo) error {

@@ -164,6 +164,13 @@ type table struct {
 	rows     func(yield func([]string))
 }
 
+// The kinds of role_exceptions rows: an assignment no role of its identity
+// grants, and an entitlement a role grants that its member does not hold.
+const (
+	exceptionUncovered    = "uncovered"
+	exceptionOverAssigned = "over-assigned"
+)
+
 func (o *miningOutput) tables() []table {
 	m := o.res.Matrix
 	return []table{
@@ -184,10 +191,10 @@ func (o *miningOutput) tables() []table {
 		}},
 		{"exceptions.csv", "role_exceptions", []string{"identity_id", "entitlement_id", "kind"}, func(yield func([]string)) {
 			for _, x := range o.res.Exceptions {
-				yield([]string{m.RowID(int(x.Identity)), m.ColID(int(x.Entitlement)), "uncovered"})
+				yield([]string{m.RowID(int(x.Identity)), m.ColID(int(x.Entitlement)), exceptionUncovered})
 			}
 			for _, x := range o.res.OverAssignments {
-				yield([]string{m.RowID(int(x.Identity)), m.ColID(int(x.Entitlement)), "over-assigned"})
+				yield([]string{m.RowID(int(x.Identity)), m.ColID(int(x.Entitlement)), exceptionOverAssigned})
 			}
 		}},
 		{"role_candidates.csv", "", []string{"role_id", "identity_id"}, func(yield func([]string)) {
