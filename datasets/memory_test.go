@@ -7,7 +7,8 @@ import (
 )
 
 // TestMemoryLimit checks that every way of opening a database applies
-// the memory limit of MemoryLimitEnv.
+// the memory limit of MemoryLimitEnv and the allocator's background
+// threads.
 func TestMemoryLimit(t *testing.T) {
 	t.Setenv(MemoryLimitEnv, "300MiB")
 	path := filepath.Join(t.TempDir(), "m.duckdb")
@@ -23,6 +24,13 @@ func TestMemoryLimit(t *testing.T) {
 		}
 		if limit != "300.0 MiB" {
 			t.Errorf("%s: memory_limit = %q, want 300.0 MiB", how, limit)
+		}
+		var background bool
+		if err := s.DB().QueryRow("SELECT current_setting('allocator_background_threads')").Scan(&background); err != nil {
+			t.Fatal(err)
+		}
+		if !background {
+			t.Errorf("%s: allocator_background_threads is off: freed memory stays with the process while DuckDB is idle", how)
 		}
 	}
 	check(s, "Open")

@@ -35,6 +35,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		for _, q := range []string{
 			"SET autoinstall_known_extensions = false",
 			"SET autoload_known_extensions = false",
+			"SET allocator_background_threads = " + allocatorBackgroundThreads,
 		} {
 			if _, err := execer.ExecContext(ctx, q, nil); err != nil {
 				return err
@@ -95,7 +96,8 @@ func OpenExisting(ctx context.Context, path string) (*Store, error) {
 // EXPORT DATABASE, ATTACH, read_csv, INSTALL and LOAD all fail), and the
 // configuration is locked so that no statement can undo this.
 const readOnlyConfig = "?access_mode=READ_ONLY&enable_external_access=false" +
-	"&autoinstall_known_extensions=false&autoload_known_extensions=false&lock_configuration=true"
+	"&autoinstall_known_extensions=false&autoload_known_extensions=false" +
+	"&allocator_background_threads=" + allocatorBackgroundThreads + "&lock_configuration=true"
 
 // OpenReadOnly opens the existing database at path for reading only: no
 // statement can change it (CREATE, INSERT and the like fail) or read or
