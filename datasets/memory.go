@@ -25,8 +25,8 @@ const memoryShare = 0.4
 // into Go stays with the process while Go works on them: `rolemine
 // hygiene` at a million identities kept about 4 GiB so after its load and
 // peaked at 15.1–15.7 GiB. With background threads the allocator returns
-// it as it ages, whatever DuckDB is doing: 11.8–11.9 GiB, in the same
-// time.
+// it as it ages, whatever DuckDB is doing: 11.8–11.9 GiB, in about the
+// same time (docs/SCALE.md).
 const allocatorBackgroundThreads = "true"
 
 // memoryLimit returns DuckDB's memory_limit setting: MemoryLimitEnv when
