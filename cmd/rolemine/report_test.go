@@ -278,12 +278,7 @@ func read(t *testing.T, path string) string {
 // coverage histogram on hand-made mine runs: the expected counts are
 // worked out by hand from the rows below.
 func TestReportCoverage(t *testing.T) {
-	ctx := context.Background()
-	store, err := datasets.Open(ctx, filepath.Join(t.TempDir(), "db.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	l := openLoader(t, filepath.Join(t.TempDir(), "db.duckdb"))
 	for _, q := range []string{
 		// Snapshot 2 supersedes snapshot 1 (dave holds nothing in it);
 		// snapshot 3 left the assignments as they were in snapshot 2.
@@ -298,11 +293,10 @@ func TestReportCoverage(t *testing.T) {
 			(2, 'alice', 'e3', 'uncovered'), (2, 'bob', 'e1', 'uncovered'), (2, 'carol', 'e4', 'uncovered'), (2, 'alice', 'e5', 'over-assigned'),
 			(3, 'alice', 'e3', 'uncovered'), (3, 'bob', 'e1', 'uncovered'), (3, 'carol', 'e4', 'uncovered')`,
 	} {
-		if _, err := store.DB().ExecContext(ctx, q); err != nil {
+		if _, err := l.db.ExecContext(l.ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
-	l := &loader{ctx: ctx, db: store.DB(), maxRows: 10}
 	columns := []string{"identity_id", "held", "covered", "coverage"}
 	later := [][]any{
 		{"alice", int64(3), int64(2), 2.0 / 3},
